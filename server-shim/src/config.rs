@@ -1,0 +1,207 @@
+//! Configuration: embedded defaults, then a TOML file, then KABINET_* variables, validated at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use ipnet::IpNet;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::org::{OrgSettings, Origin};
+
+/// The documented defaults, compiled in so the shim runs with no file at all.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Demo,
+    Test,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProvider {
+    Simulator,
+    Smsru,
+    Smsc,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TlsConfig {
+    pub cert_path: String,
+    pub key_path: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditConfig {
+    pub signing_key_path: PathBuf,
+    pub checkpoint_path: PathBuf,
+    pub checkpoint_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GatewaysConfig {
+    pub sms: SmsProvider,
+    /// Secret: `SecretString` keeps it out of Debug output and logs.
+    pub sms_api_key: SecretString,
+}
+
+/// The whole configuration as read; [`Config::load`] validates it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub mode: Mode,
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub database_url: SecretString,
+    pub pkg_dir: PathBuf,
+    pub trusted_proxies: Vec<IpNet>,
+    pub log_format: LogFormat,
+    pub tls: TlsConfig,
+    pub org: OrgSettings,
+    pub audit: AuditConfig,
+    pub gateways: GatewaysConfig,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration cannot be read: {0}")]
+    Read(#[from] Box<figment::Error>),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads defaults, the optional file and the environment, then validates.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::from_figment(Self::figment(file))
+    }
+
+    /// The layered sources, exposed so tests can add their own on top.
+    pub fn figment(file: Option<&Path>) -> Figment {
+        let mut f = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = file {
+            f = f.merge(Toml::file_exact(path));
+        }
+        f.merge(Env::prefixed("KABINET_").split("__").ignore(&["config"]))
+    }
+
+    pub fn from_figment(f: Figment) -> Result<Config, ConfigError> {
+        let config: Config = f.extract().map_err(|e| ConfigError::Read(Box::new(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Rules that serde cannot express. Production is strict: no simulators, no missing
+    /// secrets, no wildcard origins.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError::Invalid(m));
+        for o in &self.org.allowed_origins {
+            if let Err(e) = Origin::parse(o) {
+                return bad(format!("org.allowed_origins: {e}"));
+            }
+        }
+        if self.org.allowed_origins.is_empty() {
+            return bad("org.allowed_origins: at least one origin is required".into());
+        }
+        if Origin::parse(&self.public_url).is_err() {
+            return bad(format!("public_url must be an origin (scheme://host[:port]), got {:?}", self.public_url));
+        }
+        if !matches!(self.org.language.as_str(), "ru" | "en") {
+            return bad("org.language must be ru or en".into());
+        }
+        if self.audit.checkpoint_interval_secs == 0 {
+            return bad("audit.checkpoint_interval_secs must be positive".into());
+        }
+        if self.tls.cert_path.is_empty() != self.tls.key_path.is_empty() {
+            return bad("tls.cert_path and tls.key_path are set together or not at all".into());
+        }
+        if self.mode == Mode::Production {
+            if self.gateways.sms == SmsProvider::Simulator {
+                return bad("production mode refuses the SMS simulator (gateways.sms)".into());
+            }
+            if secrecy::ExposeSecret::expose_secret(&self.gateways.sms_api_key).is_empty() {
+                return bad("production mode requires gateways.sms_api_key".into());
+            }
+            if !self.audit.signing_key_path.is_file() {
+                return bad(format!(
+                    "production mode requires the audit signing key at {} (create it with `kabinet-shim audit keygen`)",
+                    self.audit.signing_key_path.display()
+                ));
+            }
+            if self.public_url.starts_with("http://") && self.tls.cert_path.is_empty() && self.trusted_proxies.is_empty() {
+                return bad("production mode needs HTTPS: set tls.* or run behind a trusted proxy".into());
+            }
+        }
+        Ok(())
+    }
+
+    pub fn tls(&self) -> Option<&TlsConfig> {
+        (!self.tls.cert_path.is_empty()).then_some(&self.tls)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::providers::Serialized;
+
+    fn with(pairs: &[(&str, serde_json::Value)]) -> Result<Config, ConfigError> {
+        let mut f = Figment::from(Toml::string(DEFAULT_TOML));
+        for (k, v) in pairs {
+            f = f.merge(Serialized::default(k, v));
+        }
+        Config::from_figment(f)
+    }
+
+    #[test]
+    fn defaults_are_valid_demo() {
+        let c = with(&[]).expect("defaults load");
+        assert_eq!(c.mode, Mode::Demo);
+        assert_eq!(c.org.allowed_origins, vec!["http://company.localhost:8000".to_string()]);
+    }
+
+    #[test]
+    fn production_refuses_simulator() {
+        let err = with(&[("mode", "production".into()), ("gateways.sms_api_key", "k".into())]).unwrap_err();
+        assert!(err.to_string().contains("simulator"), "{err}");
+    }
+
+    #[test]
+    fn production_refuses_missing_secret_and_key() {
+        let err = with(&[("mode", "production".into()), ("gateways.sms", "smsru".into())]).unwrap_err();
+        assert!(err.to_string().contains("sms_api_key"), "{err}");
+        let err = with(&[
+            ("mode", "production".into()),
+            ("gateways.sms", "smsru".into()),
+            ("gateways.sms_api_key", "k".into()),
+            ("audit.signing_key_path", "/nonexistent/key".into()),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("signing key"), "{err}");
+    }
+
+    #[test]
+    fn wildcard_and_null_origins_are_refused_in_every_mode() {
+        for bad in ["*", "null", "https://*.company.ru", "https://company.ru/path", "company.ru", "ftp://company.ru"] {
+            let err = with(&[("org.allowed_origins", serde_json::json!([bad]))]).unwrap_err();
+            assert!(err.to_string().contains("allowed_origins"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug() {
+        let c = with(&[("gateways.sms_api_key", "very-secret-123".into())]).unwrap();
+        assert!(!format!("{c:?}").contains("very-secret-123"));
+    }
+}

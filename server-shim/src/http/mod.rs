@@ -1,0 +1,191 @@
+//! The router: API routes (documented in OpenAPI as they are added), /embed, static widget
+//! files, and the middleware every answer passes through.
+
+pub mod client_ip;
+pub mod embed;
+pub mod error;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use kabinet_api::{ApiError, ErrorCode, Health};
+use tower::ServiceBuilder;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::audit::Journal;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::org::Organisations;
+use crate::storage::Store;
+use error::{error_response, AppError, ErrorMarker};
+
+pub use client_ip::ClientIp;
+
+/// Everything a handler may reach, cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    orgs: Organisations,
+    store: Store,
+    journal: Journal,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
+        let orgs = Organisations::single(config.org.clone());
+        let journal = Journal::new(store.clone(), clock);
+        AppState(Arc::new(Inner { config, orgs, store, journal }))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub fn orgs(&self) -> &Organisations {
+        &self.0.orgs
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.0.journal
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(info(
+    title = "kabinet shim API",
+    description = "The API the kabinet widget calls. Errors are JSON `ApiError` with a stable `code`."
+))]
+struct ApiDoc;
+
+/// All documented routes; the OpenAPI document is produced from this same list, so the two
+/// cannot drift apart.
+pub fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(embed::embed_page))
+        .merge(crate::cabinet::routes())
+}
+
+/// The OpenAPI document of this build.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().into_openapi()
+}
+
+pub fn router(state: AppState) -> Router {
+    let (documented, doc) = documented_routes().split_for_parts();
+    let doc = Arc::new(doc);
+    let pkg_dir = state.config().pkg_dir.clone();
+    let origins: Vec<HeaderValue> = state
+        .config()
+        .org
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+
+    let static_files = ServeDir::new(pkg_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .not_found_service(get(not_found).post(not_found));
+
+    Router::new()
+        .merge(documented)
+        .route("/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback_service(
+            ServiceBuilder::new()
+                // The loader and widget are not versioned yet: always revalidate.
+                .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+                .service(static_files),
+        )
+        .layer(middleware::from_fn(api_no_store))
+        .layer(
+            CorsLayer::new()
+                // Exact-match list: never `*`, never `null`, never a suffix match.
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_credentials(true)
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+                .allow_headers([
+                    header::CONTENT_TYPE,
+                    HeaderName::from_static(kabinet_api::MODE_HEADER),
+                    HeaderName::from_static("idempotency-key"),
+                ])
+                .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+                .max_age(Duration::from_secs(7200)),
+        )
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(middleware::from_fn(error_body_request_id))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// API answers are personal: never stored by browsers or proxies.
+async fn api_no_store(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with(kabinet_api::API_PREFIX);
+    let mut res = next.run(req).await;
+    if is_api {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Puts the request id into error bodies, so a person can quote it to support.
+async fn error_body_request_id(req: Request, next: Next) -> Response {
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let res = next.run(req).await;
+    let Some(ErrorMarker(code)) = res.extensions().get::<ErrorMarker>().copied() else {
+        return res;
+    };
+    let (mut parts, _) = res.into_parts();
+    let body = ApiError { code, message: code.message_ru().to_owned(), request_id: id };
+    let bytes = serde_json::to_vec(&body).expect("error body serialises");
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+async fn not_found() -> Response {
+    error_response(StatusCode::NOT_FOUND, ErrorCode::NotFound)
+}
+
+async fn method_not_allowed() -> Response {
+    error_response(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
+}
+
+/// Liveness and readiness: answers 200 only while the database answers.
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, body = Health), (status = 503, body = ApiError)))]
+async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+    state.store().ping().await?;
+    Ok(Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() }))
+}

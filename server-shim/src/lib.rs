@@ -1,0 +1,142 @@
+//! kabinet-shim as a library: `App::build` starts the real server on any listener (tests use
+//! port 0), `run_until_stopped` serves until the shutdown future resolves.
+
+pub mod audit;
+pub mod cabinet;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod org;
+pub mod storage;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+
+use crate::audit::{CheckpointLog, CheckpointSigner};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, Mode};
+use crate::http::AppState;
+use crate::storage::Store;
+
+pub struct App {
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    signer: Arc<CheckpointSigner>,
+}
+
+impl App {
+    pub async fn build(config: Config, listener: tokio::net::TcpListener) -> anyhow::Result<App> {
+        Self::build_with_clock(config, listener, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        config: Config,
+        listener: tokio::net::TcpListener,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<App> {
+        config.validate()?;
+        let signer = match config.mode {
+            Mode::Production => CheckpointSigner::load(&config.audit.signing_key_path)?,
+            Mode::Demo | Mode::Test => CheckpointSigner::load_or_create(&config.audit.signing_key_path)?,
+        };
+        let store = Store::open(config.database_url.expose_secret()).await?;
+        let addr = listener.local_addr()?;
+        let state = AppState::new(config, store, clock);
+        Ok(App { state, listener, addr, signer: Arc::new(signer) })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests, checkpoints the
+    /// journal's head and closes the database.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let App { state, listener, addr, signer } = self;
+        let config = state.config().clone();
+        let router = http::router(state.clone());
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+
+        let log = Arc::new(CheckpointLog::new(config.audit.checkpoint_path.clone()));
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let checkpointer = {
+            let (journal, signer, log) = (state.journal().clone(), signer.clone(), log.clone());
+            let every = Duration::from_secs(config.audit.checkpoint_interval_secs);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => {
+                            if let Err(e) = journal.checkpoint(&signer, &log).await {
+                                tracing::error!(error = %e, "audit checkpoint failed");
+                            }
+                        }
+                        _ = stop_rx.changed() => break,
+                    }
+                }
+            })
+        };
+
+        tracing::info!(%addr, tls = config.tls().is_some(), mode = ?config.mode, "kabinet-shim listening");
+        if let Some(tls) = config.tls() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let rustls_config =
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert_path, &tls.key_path).await?;
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                h.graceful_shutdown(Some(Duration::from_secs(10)));
+            });
+            axum_server::from_tcp_rustls(listener.into_std()?, rustls_config).handle(handle).serve(service).await?;
+        } else {
+            axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+        }
+
+        let _ = stop_tx.send(true);
+        let _ = checkpointer.await;
+        if let Err(e) = state.journal().checkpoint(&signer, &log).await {
+            tracing::error!(error = %e, "final audit checkpoint failed");
+        }
+        state.store().close().await;
+        tracing::info!("kabinet-shim stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM, for `main`.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// JSON (or pretty) logs to stderr, level from RUST_LOG.
+pub fn init_tracing(format: config::LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        config::LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
+        config::LogFormat::Pretty => builder.try_init(),
+    };
+}

@@ -1,0 +1,4 @@
+//! Small reusable pieces of the widget's screens, one per file.
+
+pub mod load_error;
+pub mod loading;

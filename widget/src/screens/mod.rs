@@ -1,0 +1,3 @@
+//! Whole screens of the widget, one per file.
+
+pub mod welcome;
