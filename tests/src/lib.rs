@@ -1,1 +1,182 @@
-//! placeholder
+//! Test harness: starts the real shim and host-demo on port 0 (on SQLite or a fresh PostgreSQL
+//! database), drives headless Chromium through chromedriver, and finds elements as a person
+//! does, by role and accessible name.
+
+pub mod browser;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use kabinet_shim::clock::{Clock, SystemClock};
+use kabinet_shim::config::{Config, DEFAULT_TOML};
+use kabinet_shim::http::AppState;
+use kabinet_shim::App;
+use tokio::sync::oneshot;
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_owned()
+}
+
+/// The built widget; browser tests need `cargo xtask build` (which `cargo xtask test` runs).
+pub fn pkg_dir() -> PathBuf {
+    let dir = std::env::var("KABINET_PKG_DIR").map(PathBuf::from).unwrap_or_else(|_| workspace_root().join("pkg"));
+    assert!(
+        dir.join("kabinet_widget_bg.wasm").is_file() && dir.join("kabinet.js").is_file(),
+        "the widget is not built in {}: run `cargo xtask build` (or `cargo xtask test`)",
+        dir.display()
+    );
+    dir
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite,
+    /// A PostgreSQL server URL (any database on it); each test gets a fresh database.
+    Postgres(String),
+}
+
+/// The PostgreSQL server for tests. CI must have it: missing PostgreSQL fails, never skips.
+pub fn postgres_server_url() -> String {
+    std::env::var("KABINET_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Creates an empty database on the test server and returns its URL.
+pub async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let server = postgres_server_url();
+    let mut conn = sqlx::PgConnection::connect(&server).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL is required for these tests and is not reachable at {server}: {e}. `cargo xtask test` installs and starts it.")
+    });
+    let name = format!("kabinet_t_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+    let mut url = url::Url::parse(&server).expect("postgres URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// A database URL of the requested kind inside `dir` (SQLite) or on the server (PostgreSQL).
+pub async fn database_url(db: &Db, dir: &std::path::Path) -> String {
+    match db {
+        Db::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("kabinet.db").display()),
+        Db::Postgres(_) => fresh_postgres_database().await,
+    }
+}
+
+/// A configuration for tests: the documented defaults, test mode, files in `dir`.
+pub fn test_config(dir: &std::path::Path, database_url: &str, public_url: &str, allowed_origins: &[String]) -> Config {
+    let f = Figment::from(Toml::string(DEFAULT_TOML))
+        .merge(Serialized::default("mode", "test"))
+        .merge(Serialized::default("database_url", database_url))
+        .merge(Serialized::default("public_url", public_url))
+        .merge(Serialized::default("pkg_dir", pkg_dir_or_missing()))
+        .merge(Serialized::default("org.allowed_origins", allowed_origins))
+        .merge(Serialized::default("audit.signing_key_path", dir.join("audit.key")))
+        .merge(Serialized::default("audit.checkpoint_path", dir.join("checkpoints.jsonl")));
+    Config::from_figment(f).expect("test configuration is valid")
+}
+
+fn pkg_dir_or_missing() -> PathBuf {
+    std::env::var("KABINET_PKG_DIR").map(PathBuf::from).unwrap_or_else(|_| workspace_root().join("pkg"))
+}
+
+/// A running shim; stops (and checkpoints) when dropped or stopped.
+pub struct TestShim {
+    /// `http://lk.company.localhost:PORT`: a name Chromium resolves to loopback.
+    pub url: String,
+    /// `http://127.0.0.1:PORT` for plain HTTP clients.
+    pub loopback: String,
+    pub state: AppState,
+    pub config: Config,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestShim {
+    pub async fn start(config: Config, listener: tokio::net::TcpListener) -> TestShim {
+        Self::start_with_clock(config, listener, Arc::new(SystemClock)).await
+    }
+
+    pub async fn start_with_clock(config: Config, listener: tokio::net::TcpListener, clock: Arc<dyn Clock>) -> TestShim {
+        let port = listener.local_addr().expect("bound").port();
+        let app = App::build_with_clock(config.clone(), listener, clock).await.expect("shim starts");
+        let state = app.state().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until_stopped(async move {
+            let _ = rx.await;
+        }));
+        TestShim {
+            url: format!("http://lk.company.localhost:{port}"),
+            loopback: format!("http://127.0.0.1:{port}"),
+            state,
+            config,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("shim task").expect("shim stopped cleanly");
+        }
+    }
+}
+
+impl Drop for TestShim {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn bind() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback")
+}
+
+/// The whole picture a browser sees: host-demo at company.localhost, the shim at
+/// lk.company.localhost (a different origin, the same site, as in production), and a foreign
+/// site at foreign.localhost.
+pub struct Stack {
+    pub shim: TestShim,
+    pub site_url: String,
+    pub foreign_url: String,
+    pub dir: tempfile::TempDir,
+    stops: Vec<oneshot::Sender<()>>,
+}
+
+impl Stack {
+    pub async fn start(db: Db) -> Stack {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (shim_l, site_l, foreign_l) = (bind().await, bind().await, bind().await);
+        let port = |l: &tokio::net::TcpListener| l.local_addr().expect("bound").port();
+        let shim_url = format!("http://lk.company.localhost:{}", port(&shim_l));
+        let site_url = format!("http://company.localhost:{}", port(&site_l));
+        let foreign_url = format!("http://foreign.localhost:{}", port(&foreign_l));
+        let db_url = database_url(&db, dir.path()).await;
+        let config = test_config(dir.path(), &db_url, &shim_url, std::slice::from_ref(&site_url));
+        let shim = TestShim::start(config, shim_l).await;
+        let mut stops = Vec::new();
+        for l in [site_l, foreign_l] {
+            let (tx, rx) = oneshot::channel::<()>();
+            stops.push(tx);
+            let site = host_demo::Site::new(shim_url.clone(), foreign_url.clone());
+            tokio::spawn(host_demo::serve(l, site, async move {
+                let _ = rx.await;
+            }));
+        }
+        Stack { shim, site_url, foreign_url, dir, stops }
+    }
+
+    pub async fn stop(self) {
+        for s in self.stops {
+            let _ = s.send(());
+        }
+        self.shim.stop().await;
+    }
+}

@@ -1,0 +1,6 @@
+//! The one integration test binary: API, Store, audit journal and browser end-to-end tests.
+
+mod api;
+mod audit;
+mod e2e;
+mod store;
