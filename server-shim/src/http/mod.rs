@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router {
                 .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
                 .max_age(Duration::from_secs(7200)),
         )
+        .layer(middleware::from_fn(no_credentials_without_grant))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
@@ -156,6 +157,16 @@ async fn api_no_store(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     if is_api {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// tower-http sends `Allow-Credentials: true` to every origin; say nothing at all to an origin
+/// that got no grant, so no reader could mistake it for one.
+async fn no_credentials_without_grant(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    if !res.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        res.headers_mut().remove(header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
     }
     res
 }
