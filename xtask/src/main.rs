@@ -185,7 +185,7 @@ fn demo() -> Result<()> {
     std::fs::create_dir_all(&data)?;
 
     let bin = root.join("target/debug");
-    let mut services = vec![
+    let mut services = [
         Service::spawn(
             "kabinet-shim",
             Command::new(bin.join("kabinet-shim"))

@@ -225,7 +225,8 @@ mod tests {
     #[test]
     fn every_column_is_covered_by_the_hash() {
         let base = row();
-        let edits: Vec<Box<dyn Fn(&mut AuditRow)>> = vec![
+        type Edit = Box<dyn Fn(&mut AuditRow)>;
+        let edits: Vec<Edit> = vec![
             Box::new(|r| r.seq += 1),
             Box::new(|r| r.at.push('1')),
             Box::new(|r| r.division.push('x')),
