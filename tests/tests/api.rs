@@ -1,6 +1,8 @@
 //! API tests against the real shim on port 0: headers, errors, CORS, /embed's CSP, the OpenAPI
 //! document against the router, trusted proxies, and production-mode refusals.
 
+use std::sync::Arc;
+
 use kabinet_api::{ApiError, ErrorCode, OrgInfo};
 use kabinet_shim::config::{Mode, SmsProvider};
 use kabinet_tests::{bind, test_config, TestShim};
@@ -238,4 +240,46 @@ async fn production_mode_refuses_simulators_and_missing_secrets() {
     no_key.audit.signing_key_path = dir.path().join("missing.key");
     let err = kabinet_shim::App::build(no_key, bind().await).await.err().expect("refused");
     assert!(err.to_string().contains("signing key"), "{err}");
+}
+
+#[tokio::test]
+async fn the_shim_speaks_https_itself_with_a_configured_certificate() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["lk.company.localhost".into()]).unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let (s, _d) = shim_with(|c| {
+        c.tls.cert_path = cert_path.display().to_string();
+        c.tls.key_path = key_path.display().to_string();
+    })
+    .await;
+    let addr = s.loopback.trim_start_matches("http://").to_owned();
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = rustls::pki_types::ServerName::try_from("lk.company.localhost").unwrap();
+    let mut tls = None;
+    for _ in 0..50 {
+        if let Ok(tcp) = tokio::net::TcpStream::connect(&addr).await {
+            tls = Some(connector.connect(name.clone(), tcp).await.expect("TLS handshake with the shim"));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut tls = tls.expect("shim listens");
+    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: lk.company.localhost\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut answer = String::new();
+    tls.read_to_string(&mut answer).await.ok();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"ok\""), "{answer}");
+
+    // Plain HTTP on the TLS port gets no answer from the API.
+    let plain = http().get(format!("{}/healthz", s.loopback)).send().await;
+    assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true));
+    s.stop().await;
 }

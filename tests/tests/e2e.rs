@@ -242,3 +242,25 @@ async fn foreign_post_messages_are_ignored_by_loader_and_frame() {
     })
     .await
 }
+
+#[tokio::test]
+async fn a_page_csp_without_wasm_gets_a_readable_message_inline_and_works_in_a_frame() {
+    within(180, async {
+        pkg_dir();
+        let stack = Stack::start(Db::Sqlite).await;
+        let b = Browser::start().await;
+        let c = &b.client;
+        // Inline: the page's CSP forbids compiling WebAssembly; the person is told, in Russian.
+        assert_eq!(open(&b, &stack, "strict-csp", Mode::Inline).await, "error");
+        let alert = Scope::Page(c).by_role("alert", "", WAIT).await;
+        let text = alert.text().await.unwrap();
+        assert!(text.contains("Личный кабинет не удалось загрузить"), "{text}");
+        b.screenshot_full(&screenshot_path("strict-csp-inline")).await;
+        // Frame: the frame has the shim's own CSP, so the same page works.
+        assert_eq!(open(&b, &stack, "strict-csp", Mode::Frame).await, "ready");
+        widget(c, Mode::Frame).await.by_role("heading", WELCOME, WAIT).await;
+        b.close().await;
+        stack.stop().await;
+    })
+    .await
+}
