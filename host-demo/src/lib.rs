@@ -32,6 +32,9 @@ impl Site {
 #[derive(serde::Deserialize)]
 struct PageQuery {
     mode: Option<String>,
+    /// `strict`: the page sends a CSP that allows the loader's origin but not WebAssembly,
+    /// as many hardened sites do.
+    csp: Option<String>,
 }
 
 pub fn router(site: Site) -> Router {
@@ -55,11 +58,22 @@ async fn page(State(site): State<Site>, Path(name): Path<String>, Query(q): Quer
         return (StatusCode::NOT_FOUND, Html("<h1>Страница не найдена</h1>")).into_response();
     };
     let mode = if q.mode.as_deref() == Some("inline") { "inline" } else { "frame" };
+    // The site's header and footer are shared by every page, as on any real site.
+    let part = |name: &str| std::fs::read_to_string(site.root.join(name)).unwrap_or_default();
     let html = template
+        .replace("{{HEADER}}", &part("header.part"))
+        .replace("{{FOOTER}}", &part("footer.part"))
         .replace("{{KABINET_URL}}", &site.kabinet_url)
         .replace("{{FOREIGN_URL}}", &site.foreign_url)
         .replace("{{MODE}}", mode);
-    Html(html).into_response()
+    let mut res = Html(html).into_response();
+    if q.csp.as_deref() == Some("strict") {
+        let policy = format!("script-src 'self' {}; object-src 'none'", site.kabinet_url);
+        if let Ok(v) = header::HeaderValue::from_str(&policy) {
+            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    res
 }
 
 /// Serves the site until the future resolves.

@@ -180,3 +180,18 @@ impl Stack {
         self.shim.stop().await;
     }
 }
+
+/// Where tests leave one-line summaries (how many checks ran on which engine); `cargo xtask
+/// test` prints the file at the end, since cargo hides a passing test's output.
+pub fn report_path() -> PathBuf {
+    workspace_root().join("target/kabinet-test-report.txt")
+}
+
+/// Prints a summary line and keeps it for xtask's closing report.
+pub fn report(line: &str) {
+    use std::io::Write;
+    println!("{line}");
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(report_path()) {
+        let _ = writeln!(f, "{line}");
+    }
+}

@@ -186,13 +186,13 @@ async fn tampering_is_caught(db: Db) -> usize {
 #[tokio::test]
 async fn audit_verify_catches_tampering_on_sqlite() {
     let n = tampering_is_caught(Db::Sqlite).await;
-    println!("audit tampering on SQLite: {n} cases caught");
+    kabinet_tests::report(&format!("audit tampering on SQLite: {n} cases caught"));
 }
 
 #[tokio::test]
 async fn audit_verify_catches_tampering_on_postgres() {
     let n = tampering_is_caught(Db::Postgres(postgres_server_url())).await;
-    println!("audit tampering on PostgreSQL: {n} cases caught");
+    kabinet_tests::report(&format!("audit tampering on PostgreSQL: {n} cases caught"));
 }
 
 /// Child side of the two-process test: appends KABINET_CHILD_COUNT rows concurrently.
@@ -222,6 +222,7 @@ async fn child_appender() {
 }
 
 async fn two_processes(db: Db) {
+    let engine = if matches!(db, Db::Sqlite) { "SQLite" } else { "PostgreSQL" };
     let dir = tempfile::tempdir().unwrap();
     let url = database_url(&db, dir.path()).await;
     let store = Store::open(&url).await.unwrap();
@@ -264,7 +265,7 @@ async fn two_processes(db: Db) {
     }
     // Interleaved, not one process after the other: the lock was really contended.
     let switches = rows.windows(2).filter(|w| w[0].session_id != w[1].session_id).count();
-    println!("two processes appended 200 rows; the writer changed {switches} times");
+    kabinet_tests::report(&format!("two processes appended 200 rows to one chain on {engine}; the writer changed {switches} times"));
 }
 
 #[tokio::test]

@@ -31,7 +31,8 @@ impl Mode {
 async fn open(b: &Browser, stack: &Stack, page: &str, mode: Mode) -> String {
     let c = &b.client;
     c.enter_frame(0).await.ok(); // harmless if we are already at the top
-    c.goto(&format!("{}/{page}?mode={}", stack.site_url, mode.query())).await.expect("open page");
+    let sep = if page.contains('?') { '&' } else { '?' };
+    c.goto(&format!("{}/{page}{sep}mode={}", stack.site_url, mode.query())).await.expect("open page");
     eventually("the widget settles", WAIT, || async {
         let host = c.find(Locator::Css("[data-kabinet]")).await.ok()?;
         match host.attr("data-kabinet-state").await.ok()??.as_str() {
@@ -251,13 +252,13 @@ async fn a_page_csp_without_wasm_gets_a_readable_message_inline_and_works_in_a_f
         let b = Browser::start().await;
         let c = &b.client;
         // Inline: the page's CSP forbids compiling WebAssembly; the person is told, in Russian.
-        assert_eq!(open(&b, &stack, "strict-csp", Mode::Inline).await, "error");
+        assert_eq!(open(&b, &stack, "cabinet?csp=strict", Mode::Inline).await, "error");
         let alert = Scope::Page(c).by_role("alert", "", WAIT).await;
         let text = alert.text().await.unwrap();
         assert!(text.contains("Личный кабинет не удалось загрузить"), "{text}");
         b.screenshot_full(&screenshot_path("strict-csp-inline")).await;
         // Frame: the frame has the shim's own CSP, so the same page works.
-        assert_eq!(open(&b, &stack, "strict-csp", Mode::Frame).await, "ready");
+        assert_eq!(open(&b, &stack, "cabinet?csp=strict", Mode::Frame).await, "ready");
         widget(c, Mode::Frame).await.by_role("heading", WELCOME, WAIT).await;
         b.close().await;
         stack.stop().await;

@@ -94,13 +94,13 @@ async fn conformance(db: Db) -> usize {
 #[tokio::test]
 async fn store_conformance_on_sqlite() {
     let n = conformance(Db::Sqlite).await;
-    println!("store conformance on SQLite: {n} checks passed");
+    kabinet_tests::report(&format!("store conformance on SQLite: {n} checks passed"));
 }
 
 #[tokio::test]
 async fn store_conformance_on_postgres() {
     let n = conformance(Db::Postgres(postgres_server_url())).await;
-    println!("store conformance on PostgreSQL: {n} checks passed");
+    kabinet_tests::report(&format!("store conformance on PostgreSQL: {n} checks passed"));
 }
 
 #[tokio::test]

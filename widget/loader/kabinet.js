@@ -25,6 +25,7 @@
     var p = document.createElement('p');
     p.setAttribute('role', 'alert');
     p.textContent = TEXT[lang][1];
+    p.style.cssText = 'margin:0;padding:12px 16px;border:1px solid #b91c1c;border-radius:8px;background:#fff;color:#7f1d1d';
     (el.shadowRoot || el).replaceChildren(p);
     if (window.console) console.error('kabinet: ' + why);
     el.dispatchEvent(new CustomEvent('kabinet:error', { bubbles: true, detail: String(why) }));

@@ -162,8 +162,13 @@ fn test() -> Result<()> {
     if std::env::var_os("KABINET_TEST_POSTGRES").is_none() {
         cmd.env("KABINET_TEST_POSTGRES", tools::DEFAULT_PG_URL);
     }
+    let report = root.join("target/kabinet-test-report.txt");
+    let _ = std::fs::remove_file(&report);
     let outcome = run("cargo test", &mut cmd, minutes(30));
     r.note_phase("cargo test --workspace", t.elapsed());
+    if let Ok(lines) = std::fs::read_to_string(&report) {
+        eprintln!("\nwhat the suites counted:\n{lines}");
+    }
     r.print(&format!("xtask test: {:.0} s in all", started.elapsed().as_secs_f64()));
     outcome.map(|_| ())
 }
