@@ -283,3 +283,19 @@ async fn the_shim_speaks_https_itself_with_a_configured_certificate() {
     assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true));
     s.stop().await;
 }
+
+#[test]
+fn loader_forwards_and_readme_documents_exactly_the_theme_variables() {
+    let root = kabinet_tests::workspace_root();
+    let loader = std::fs::read_to_string(root.join("widget/loader/kabinet.js")).unwrap();
+    let start = loader.find("var VARS = [").expect("VARS list in the loader") + "var VARS = [".len();
+    let end = start + loader[start..].find(']').unwrap();
+    let listed: Vec<&str> = loader[start..end].split(',').map(|v| v.trim().trim_matches('\'')).collect();
+    assert_eq!(listed, kabinet_api::THEME_VARIABLES, "loader's VARS differ from kabinet_api::THEME_VARIABLES");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let css = std::fs::read_to_string(root.join("widget/style/kabinet.css")).unwrap();
+    for v in kabinet_api::THEME_VARIABLES {
+        assert!(readme.contains(&format!("| `{v}` |")), "README does not document {v}");
+        assert!(css.contains(&format!("var({v},")), "the CSS never uses {v}");
+    }
+}
