@@ -43,6 +43,8 @@ pub fn postgres_server_url() -> String {
     std::env::var("KABINET_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
 }
 
+static STALE_DROPPED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
 /// Creates an empty database on the test server and returns its URL.
 pub async fn fresh_postgres_database() -> String {
     use sqlx::Connection;
@@ -50,6 +52,19 @@ pub async fn fresh_postgres_database() -> String {
     let mut conn = sqlx::PgConnection::connect(&server).await.unwrap_or_else(|e| {
         panic!("PostgreSQL is required for these tests and is not reachable at {server}: {e}. `cargo xtask test` installs and starts it.")
     });
+    // Once per test process, before the first new one: drop what earlier runs left behind.
+    STALE_DROPPED
+        .get_or_init(|| async {
+            let stale: Vec<(String,)> =
+                sqlx::query_as("SELECT datname::text FROM pg_database WHERE datname LIKE 'kabinet\\_t\\_%'")
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap_or_default();
+            for (db,) in stale {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).execute(&mut conn).await;
+            }
+        })
+        .await;
     let name = format!("kabinet_t_{}", uuid::Uuid::new_v4().simple());
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
     let mut url = url::Url::parse(&server).expect("postgres URL");
