@@ -164,13 +164,16 @@ fn test() -> Result<()> {
     }
     let report = root.join("target/kabinet-test-report.txt");
     let _ = std::fs::remove_file(&report);
-    let outcome = run("cargo test", &mut cmd, minutes(30));
+    let outcome = proc::run_tests("cargo test", &mut cmd, minutes(30));
     r.note_phase("cargo test --workspace", t.elapsed());
     if let Ok(lines) = std::fs::read_to_string(&report) {
         eprintln!("\nwhat the suites counted:\n{lines}");
     }
     r.print(&format!("xtask test: {:.0} s in all", started.elapsed().as_secs_f64()));
-    outcome.map(|_| ())
+    let counts = outcome?;
+    // One plain closing line with the totals of every test binary.
+    println!("tests: {} passed, {} failed, {} skipped", counts.passed, counts.failed, counts.ignored);
+    Ok(())
 }
 
 fn demo() -> Result<()> {

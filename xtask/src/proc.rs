@@ -39,11 +39,68 @@ pub fn run(what: &str, cmd: &mut Command, limit: Duration) -> Result<Duration> {
     Ok(status.1)
 }
 
+/// Totals of libtest's `test result:` lines.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TestCounts {
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+}
+
+impl TestCounts {
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.strip_prefix("test result: ") else { return };
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(kind), Some(n)) = (words.next(), words.next()) else { continue };
+            let Ok(n) = n.parse::<u64>() else { continue };
+            match kind {
+                "passed" => self.passed += n,
+                "failed" => self.failed += n,
+                "ignored" => self.ignored += n,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Runs cargo test like [`run`], echoing its output and adding up what every binary ran.
+pub fn run_tests(what: &str, cmd: &mut Command, limit: Duration) -> Result<TestCounts> {
+    use std::io::BufRead;
+    let counts = std::sync::Arc::new(std::sync::Mutex::new(TestCounts::default()));
+    cmd.stdout(std::process::Stdio::piped());
+    let (status, _) = run_status_with(what, cmd, limit, |child| {
+        let out = child.stdout.take().expect("piped stdout");
+        let counts = counts.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                println!("{line}");
+                counts.lock().expect("counts").add_line(&line);
+            }
+        })
+    })?;
+    let counts = *counts.lock().expect("counts");
+    if !status.success() {
+        bail!("{what} failed ({status}): {} passed, {} failed", counts.passed, counts.failed);
+    }
+    Ok(counts)
+}
+
 /// Like [`run`] but returns the exit status instead of failing on it.
 pub fn run_status(what: &str, cmd: &mut Command, limit: Duration) -> Result<(ExitStatus, Duration)> {
+    run_status_with(what, cmd, limit, |_| std::thread::spawn(|| {}))
+}
+
+fn run_status_with(
+    what: &str,
+    cmd: &mut Command,
+    limit: Duration,
+    attach: impl FnOnce(&mut Child) -> std::thread::JoinHandle<()>,
+) -> Result<(ExitStatus, Duration)> {
     let start = Instant::now();
     cmd.process_group(0);
     let mut child: Child = cmd.spawn().with_context(|| format!("cannot start {what}: {cmd:?}"))?;
+    let reader = attach(&mut child);
     let pgid = child.id();
     CURRENT_GROUP.store(pgid as i32, Ordering::SeqCst);
     let result = loop {
@@ -64,6 +121,7 @@ pub fn run_status(what: &str, cmd: &mut Command, limit: Duration) -> Result<(Exi
     };
     // Whatever the child left behind in its group (a browser, a driver) goes too.
     kill_group(pgid);
+    let _ = reader.join();
     CURRENT_GROUP.store(0, Ordering::SeqCst);
     Ok((result?, start.elapsed()))
 }
