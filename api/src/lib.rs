@@ -2,6 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod auth;
+pub mod phone;
+
+pub use phone::Phone;
+
 /// Path prefix of every JSON API route; bumped only with a breaking change of the contract.
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -49,6 +54,9 @@ pub struct ApiError {
     /// Id of the request, to quote to support.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// With `rate_limited`: seconds until a retry may succeed (also in `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u32>,
 }
 
 /// Every error code the API can answer with. New codes are added, never renamed.
@@ -64,9 +72,68 @@ pub enum ErrorCode {
     RateLimited,
     Unavailable,
     Internal,
+    /// The body is not valid JSON for this request (syntax, a missing or an unknown field).
+    InvalidJson,
+    /// The body is larger than this request allows.
+    PayloadTooLarge,
+    /// X-Forwarded-For came from a peer that is not a configured proxy.
+    UntrustedForwarding,
+    /// No session, or it has ended (logout, expiry, reset, phone change).
+    Unauthenticated,
+    /// Wrong phone or password, or password login is locked; the same answer for all three.
+    InvalidCredentials,
+    /// Not a phone number.
+    InvalidPhone,
+    /// A number, but not a Russian mobile (+7 9xx).
+    PhoneNotMobile,
+    /// Full name must be Фамилия Имя [Отчество] in letters.
+    InvalidName,
+    PasswordTooShort,
+    PasswordTooLong,
+    /// Among commonly used passwords.
+    PasswordCommon,
+    /// Made of the phone number.
+    PasswordLikePhone,
+    /// The current password given for a change is wrong.
+    WrongPassword,
+    /// The consent to personal-data processing was not accepted (or an old version was).
+    ConsentRequired,
+    /// The code is wrong (or no code was sent to this number for this step).
+    CodeInvalid,
+    CodeExpired,
+    CodeUsed,
+    /// Five wrong tries: this code no longer works, ask for a new one.
+    CodeAttemptsExceeded,
+    /// SMS cannot be sent now (provider down, or the daily budget is spent).
+    SmsUnavailable,
+    /// The new phone is the current one.
+    SamePhone,
+    /// The new phone already belongs to another cabinet.
+    PhoneTaken,
 }
 
 impl ErrorCode {
+    /// The HTTP status this code is answered with.
+    pub fn http_status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            NotFound => 404,
+            MethodNotAllowed => 405,
+            BadRequest | InvalidJson | UntrustedForwarding => 400,
+            UnsupportedMediaType => 415,
+            PayloadTooLarge => 413,
+            ForbiddenOrigin => 403,
+            Unauthenticated | InvalidCredentials => 401,
+            RateLimited => 429,
+            SamePhone | PhoneTaken => 409,
+            InvalidPhone | PhoneNotMobile | InvalidName | PasswordTooShort | PasswordTooLong | PasswordCommon
+            | PasswordLikePhone | WrongPassword | ConsentRequired | CodeInvalid | CodeExpired | CodeUsed
+            | CodeAttemptsExceeded => 422,
+            Unavailable | SmsUnavailable => 503,
+            Internal => 500,
+        }
+    }
+
     /// The Russian sentence a person sees for this code.
     pub fn message_ru(self) -> &'static str {
         match self {
@@ -78,6 +145,27 @@ impl ErrorCode {
             ErrorCode::RateLimited => "Слишком много запросов. Повторите немного позже.",
             ErrorCode::Unavailable => "Сервис временно недоступен. Повторите попытку через несколько минут.",
             ErrorCode::Internal => "Внутренняя ошибка сервиса. Мы уже разбираемся.",
+            ErrorCode::InvalidJson => "Запрос составлен неверно: проверьте поля формы.",
+            ErrorCode::PayloadTooLarge => "Слишком большой запрос.",
+            ErrorCode::UntrustedForwarding => "Запрос пришёл через неизвестный прокси-сервер.",
+            ErrorCode::Unauthenticated => "Войдите в личный кабинет.",
+            ErrorCode::InvalidCredentials => "Неверный номер телефона или пароль.",
+            ErrorCode::InvalidPhone => "Проверьте номер телефона: например, +7 916 123-45-67.",
+            ErrorCode::PhoneNotMobile => "Нужен номер мобильного телефона России (+7 9xx).",
+            ErrorCode::InvalidName => "Укажите фамилию, имя и отчество буквами, как в паспорте.",
+            ErrorCode::PasswordTooShort => "Пароль должен быть не короче 8 символов.",
+            ErrorCode::PasswordTooLong => "Пароль слишком длинный: не больше 256 символов.",
+            ErrorCode::PasswordCommon => "Этот пароль слишком распространён. Придумайте другой.",
+            ErrorCode::PasswordLikePhone => "Пароль не должен совпадать с номером телефона.",
+            ErrorCode::WrongPassword => "Текущий пароль указан неверно.",
+            ErrorCode::ConsentRequired => "Нужно согласие на обработку персональных данных.",
+            ErrorCode::CodeInvalid => "Неверный код. Проверьте цифры из SMS.",
+            ErrorCode::CodeExpired => "Срок действия кода истёк. Запросите новый код.",
+            ErrorCode::CodeUsed => "Этот код уже использован. Запросите новый код.",
+            ErrorCode::CodeAttemptsExceeded => "Слишком много неверных попыток. Запросите новый код.",
+            ErrorCode::SmsUnavailable => "Отправка SMS временно недоступна. Повторите попытку позже.",
+            ErrorCode::SamePhone => "Это ваш текущий номер.",
+            ErrorCode::PhoneTaken => "Этот номер уже используется другим кабинетом.",
         }
     }
 
@@ -92,6 +180,27 @@ impl ErrorCode {
             ErrorCode::RateLimited => "Too many requests. Please try again shortly.",
             ErrorCode::Unavailable => "The service is temporarily unavailable. Please try again in a few minutes.",
             ErrorCode::Internal => "Internal error. We are looking into it.",
+            ErrorCode::InvalidJson => "The request is malformed: check the form fields.",
+            ErrorCode::PayloadTooLarge => "The request is too large.",
+            ErrorCode::UntrustedForwarding => "The request came through an unknown proxy.",
+            ErrorCode::Unauthenticated => "Please sign in.",
+            ErrorCode::InvalidCredentials => "Wrong phone number or password.",
+            ErrorCode::InvalidPhone => "Check the phone number, e.g. +7 916 123-45-67.",
+            ErrorCode::PhoneNotMobile => "A Russian mobile number (+7 9xx) is required.",
+            ErrorCode::InvalidName => "Enter your surname, first name and patronymic in letters, as in your passport.",
+            ErrorCode::PasswordTooShort => "The password must be at least 8 characters long.",
+            ErrorCode::PasswordTooLong => "The password is too long: at most 256 characters.",
+            ErrorCode::PasswordCommon => "This password is too common. Choose another.",
+            ErrorCode::PasswordLikePhone => "The password must not be your phone number.",
+            ErrorCode::WrongPassword => "The current password is wrong.",
+            ErrorCode::ConsentRequired => "Consent to personal data processing is required.",
+            ErrorCode::CodeInvalid => "Wrong code. Check the digits in the SMS.",
+            ErrorCode::CodeExpired => "The code has expired. Ask for a new one.",
+            ErrorCode::CodeUsed => "This code has already been used. Ask for a new one.",
+            ErrorCode::CodeAttemptsExceeded => "Too many wrong attempts. Ask for a new code.",
+            ErrorCode::SmsUnavailable => "SMS cannot be sent right now. Please try again later.",
+            ErrorCode::SamePhone => "This is your current number.",
+            ErrorCode::PhoneTaken => "This number is already used by another cabinet.",
         }
     }
 }

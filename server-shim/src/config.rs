@@ -53,8 +53,44 @@ pub struct AuditConfig {
 #[derive(Debug, Clone, Deserialize)]
 pub struct GatewaysConfig {
     pub sms: SmsProvider,
+    /// Which real adapter runs against the loopback simulator when `sms = "simulator"`.
+    pub sms_simulator_protocol: SmsProvider,
     /// Secret: `SecretString` keeps it out of Debug output and logs.
     pub sms_api_key: SecretString,
+    pub sms_login: String,
+    pub sms_sender: String,
+    pub sms_timeout_secs: u64,
+    pub sms_base_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieLayout {
+    /// Shim on a subdomain of the site: `SameSite=Lax`.
+    FirstParty,
+    /// Shim on another site: `SameSite=None; Partitioned`.
+    Partitioned,
+}
+
+/// Sign-in limits and lifetimes; see config/default.toml for what each means.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthConfig {
+    pub cookie: CookieLayout,
+    pub session_idle_secs: u64,
+    pub session_absolute_secs: u64,
+    pub code_ttl_secs: u64,
+    pub code_max_attempts: u32,
+    pub resend_cooldown_secs: u64,
+    pub sends_per_phone_15min: u32,
+    pub sends_per_phone_day: u32,
+    pub sends_per_ip_hour: u32,
+    pub sends_per_prefix_hour: u32,
+    pub sms_daily_budget: u32,
+    pub login_free_failures: u32,
+    pub login_delay_step_secs: u64,
+    pub login_delay_max_secs: u64,
+    pub login_lock_failures: u32,
+    pub code_secret: SecretString,
 }
 
 /// The whole configuration as read; [`Config::load`] validates it.
@@ -70,6 +106,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub org: OrgSettings,
     pub audit: AuditConfig,
+    pub auth: AuthConfig,
     pub gateways: GatewaysConfig,
 }
 
@@ -126,7 +163,26 @@ impl Config {
         if self.tls.cert_path.is_empty() != self.tls.key_path.is_empty() {
             return bad("tls.cert_path and tls.key_path are set together or not at all".into());
         }
+        if self.gateways.sms_simulator_protocol == SmsProvider::Simulator {
+            return bad("gateways.sms_simulator_protocol must be smsru or smsc".into());
+        }
+        if self.gateways.sms_timeout_secs == 0 {
+            return bad("gateways.sms_timeout_secs must be positive".into());
+        }
+        let a = &self.auth;
+        if a.session_idle_secs == 0 || a.session_absolute_secs < a.session_idle_secs {
+            return bad("auth.session_idle_secs must be positive and not above auth.session_absolute_secs".into());
+        }
+        if a.code_ttl_secs == 0 || a.code_ttl_secs > 600 {
+            return bad("auth.code_ttl_secs must be between 1 and 600 (ten minutes at most)".into());
+        }
+        if a.code_max_attempts == 0 || a.code_max_attempts > 10 {
+            return bad("auth.code_max_attempts must be between 1 and 10".into());
+        }
         if self.mode == Mode::Production {
+            if secrecy::ExposeSecret::expose_secret(&self.auth.code_secret).len() < 32 {
+                return bad("production mode requires auth.code_secret of at least 32 characters".into());
+            }
             if self.gateways.sms == SmsProvider::Simulator {
                 return bad("production mode refuses the SMS simulator (gateways.sms)".into());
             }
@@ -173,18 +229,31 @@ mod tests {
 
     #[test]
     fn production_refuses_simulator() {
-        let err = with(&[("mode", "production".into()), ("gateways.sms_api_key", "k".into())]).unwrap_err();
+        let err = with(&[
+            ("mode", "production".into()),
+            ("gateways.sms_api_key", "k".into()),
+            ("auth.code_secret", "0123456789abcdef0123456789abcdef".into()),
+        ])
+        .unwrap_err();
         assert!(err.to_string().contains("simulator"), "{err}");
     }
 
     #[test]
     fn production_refuses_missing_secret_and_key() {
         let err = with(&[("mode", "production".into()), ("gateways.sms", "smsru".into())]).unwrap_err();
+        assert!(err.to_string().contains("code_secret"), "{err}");
+        let err = with(&[
+            ("mode", "production".into()),
+            ("gateways.sms", "smsru".into()),
+            ("auth.code_secret", "0123456789abcdef0123456789abcdef".into()),
+        ])
+        .unwrap_err();
         assert!(err.to_string().contains("sms_api_key"), "{err}");
         let err = with(&[
             ("mode", "production".into()),
             ("gateways.sms", "smsru".into()),
             ("gateways.sms_api_key", "k".into()),
+            ("auth.code_secret", "0123456789abcdef0123456789abcdef".into()),
             ("audit.signing_key_path", "/nonexistent/key".into()),
         ])
         .unwrap_err();

@@ -68,6 +68,7 @@ fn a_bad_configuration_stops_with_a_clear_message() {
         .args(["check-config"])
         .env("KABINET_MODE", "production")
         .env("KABINET_GATEWAYS__SMS_API_KEY", "k")
+        .env("KABINET_AUTH__CODE_SECRET", "0123456789abcdef0123456789abcdef")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -1,18 +1,24 @@
 //! The HTTP layer's error: 4xx answer with a stable JSON code, 5xx opaque and logged once.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kabinet_api::{ApiError, ErrorCode};
 
-/// Marker left on error responses so the request-id middleware can put the id in the body.
+/// Marker left on error responses so the request-id middleware can rebuild the body with the id.
 #[derive(Debug, Clone, Copy)]
-pub struct ErrorMarker(pub ErrorCode);
+pub struct ErrorMarker {
+    pub code: ErrorCode,
+    pub retry_after_secs: Option<u32>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0:?}")]
     Client(ErrorCode),
+    /// Too many requests: try again after this many seconds.
+    #[error("rate limited for {retry_after_secs} s")]
+    RateLimited { code: ErrorCode, retry_after_secs: u32 },
     /// Something we depend on is down; nothing was half-written.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -23,16 +29,10 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Client(code) => match code {
-                ErrorCode::NotFound => StatusCode::NOT_FOUND,
-                ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-                ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
-                ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ErrorCode::ForbiddenOrigin => StatusCode::FORBIDDEN,
-                ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            },
+            AppError::Client(code) => StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            AppError::RateLimited { code, .. } => {
+                StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::TOO_MANY_REQUESTS)
+            }
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -41,9 +41,20 @@ impl AppError {
     pub fn code(&self) -> ErrorCode {
         match self {
             AppError::Client(c) => *c,
+            AppError::RateLimited { code, .. } => *code,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Internal(_) => ErrorCode::Internal,
         }
+    }
+
+    pub fn rate_limited(retry_after_secs: u32) -> AppError {
+        AppError::RateLimited { code: ErrorCode::RateLimited, retry_after_secs: retry_after_secs.max(1) }
+    }
+}
+
+impl From<ErrorCode> for AppError {
+    fn from(code: ErrorCode) -> Self {
+        AppError::Client(code)
     }
 }
 
@@ -59,6 +70,12 @@ impl From<crate::storage::StoreError> for AppError {
     }
 }
 
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Unavailable(format!("database: {e}"))
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -66,13 +83,29 @@ impl IntoResponse for AppError {
             // The details stay in the log (with the request id from the span), never in the body.
             tracing::error!(error = %self, "request failed");
         }
-        error_response(status, self.code())
+        let retry = match &self {
+            AppError::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
+            _ => None,
+        };
+        error_response_with(status, self.code(), retry)
     }
 }
 
 pub fn error_response(status: StatusCode, code: ErrorCode) -> Response {
-    let body = ApiError { code, message: code.message_ru().to_owned(), request_id: None };
+    error_response_with(status, code, None)
+}
+
+pub fn error_response_with(status: StatusCode, code: ErrorCode, retry_after_secs: Option<u32>) -> Response {
+    let body = ApiError { code, message: code.message_ru().to_owned(), request_id: None, retry_after_secs };
     let mut res = (status, Json(body)).into_response();
-    res.extensions_mut().insert(ErrorMarker(code));
+    if let Some(secs) = retry_after_secs {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res.extensions_mut().insert(ErrorMarker { code, retry_after_secs });
     res
+}
+
+/// An error answer from just its code, with the status the contract gives it.
+pub fn code_response(code: ErrorCode) -> Response {
+    error_response(StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST), code)
 }
