@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cabinet;
 pub mod clock;
 pub mod config;
+pub mod gateways;
 pub mod http;
 pub mod org;
 pub mod storage;
