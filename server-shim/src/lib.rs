@@ -1,7 +1,9 @@
 //! kabinet-shim as a library: `App::build` starts the real server on any listener (tests use
 //! port 0), `run_until_stopped` serves until the shutdown future resolves.
 
+pub mod accounting;
 pub mod audit;
+pub mod auth;
 pub mod cabinet;
 pub mod clock;
 pub mod config;
@@ -17,6 +19,7 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret;
 
+use crate::accounting::ledger::Ledger;
 use crate::audit::{CheckpointLog, CheckpointSigner};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Mode};
@@ -47,7 +50,12 @@ impl App {
         };
         let store = Store::open(config.database_url.expose_secret()).await?;
         let addr = listener.local_addr()?;
-        let state = AppState::new(config, store, clock);
+        let ledger = Ledger::new(store.clone());
+        if config.mode != Mode::Production {
+            ledger.seed_demo(clock.now().unix_timestamp()).await?;
+        }
+        let (sms, sms_simulator) = gateways::sms::build(&config).await?;
+        let state = AppState::new(config, store, clock, Arc::new(ledger), sms, sms_simulator);
         Ok(App { state, listener, addr, signer: Arc::new(signer) })
     }
 

@@ -26,6 +26,23 @@ pub enum EventKind {
     CabinetFrameOpened,
     /// The widget started and asked for the organisation's details (both modes).
     CabinetOpened,
+    /// Step 1 of registration was submitted (found in accounting or not: the row says which).
+    RegistrationStarted,
+    /// The cabinet account was created after the SMS code was accepted.
+    RegistrationCompleted,
+    /// An SMS was handed to the provider (its message id in the description) or failed.
+    SmsSent,
+    SmsFailed,
+    CodeAccepted,
+    CodeRejected,
+    LoginSucceeded,
+    LoginFailed,
+    Logout,
+    PasswordResetStarted,
+    PasswordReset,
+    PasswordChanged,
+    PhoneChangeStarted,
+    PhoneChanged,
 }
 
 impl EventKind {
@@ -33,6 +50,20 @@ impl EventKind {
         match self {
             EventKind::CabinetFrameOpened => "cabinet_frame_opened",
             EventKind::CabinetOpened => "cabinet_opened",
+            EventKind::RegistrationStarted => "registration_started",
+            EventKind::RegistrationCompleted => "registration_completed",
+            EventKind::SmsSent => "sms_sent",
+            EventKind::SmsFailed => "sms_failed",
+            EventKind::CodeAccepted => "code_accepted",
+            EventKind::CodeRejected => "code_rejected",
+            EventKind::LoginSucceeded => "login_succeeded",
+            EventKind::LoginFailed => "login_failed",
+            EventKind::Logout => "logout",
+            EventKind::PasswordResetStarted => "password_reset_started",
+            EventKind::PasswordReset => "password_reset",
+            EventKind::PasswordChanged => "password_changed",
+            EventKind::PhoneChangeStarted => "phone_change_started",
+            EventKind::PhoneChanged => "phone_changed",
         }
     }
 
@@ -40,6 +71,20 @@ impl EventKind {
         match code {
             "cabinet_frame_opened" => "Загрузка личного кабинета",
             "cabinet_opened" => "Открытие личного кабинета",
+            "registration_started" => "Начало регистрации",
+            "registration_completed" => "Регистрация в личном кабинете",
+            "sms_sent" => "Отправка SMS",
+            "sms_failed" => "Ошибка отправки SMS",
+            "code_accepted" => "Код из SMS принят",
+            "code_rejected" => "Код из SMS отклонён",
+            "login_succeeded" => "Авторизация",
+            "login_failed" => "Неудачная попытка авторизации",
+            "logout" => "Выход из личного кабинета",
+            "password_reset_started" => "Запрос восстановления пароля",
+            "password_reset" => "Восстановление пароля",
+            "password_changed" => "Смена пароля",
+            "phone_change_started" => "Запрос смены номера телефона",
+            "phone_changed" => "Смена номера телефона",
             _ => "Событие",
         }
     }
@@ -70,6 +115,19 @@ impl AuditEntry {
 
     pub fn description(mut self, d: impl Into<String>) -> Self {
         self.description = d.into();
+        self
+    }
+
+    /// The client the event is about: accounting id and full name.
+    pub fn client(mut self, id: impl Into<String>, name: impl Into<String>) -> Self {
+        self.client_id = id.into();
+        self.client_name = name.into();
+        self
+    }
+
+    /// The public session UID (never the cookie's token).
+    pub fn session(mut self, uid: impl Into<String>) -> Self {
+        self.session_id = uid.into();
         self
     }
 

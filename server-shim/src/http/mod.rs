@@ -4,12 +4,14 @@
 pub mod client_ip;
 pub mod embed;
 pub mod error;
+pub mod guard;
+pub mod json;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +28,11 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::accounting::DynAccounting;
 use crate::audit::Journal;
+use crate::auth::Auth;
+use crate::gateways::sms::simulator::SmsSimulator;
+use crate::gateways::sms::DynSmsSender;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::org::Organisations;
@@ -44,13 +50,38 @@ struct Inner {
     orgs: Organisations,
     store: Store,
     journal: Journal,
+    clock: Arc<dyn Clock>,
+    auth: Arc<Auth>,
+    sms_simulator: Option<SmsSimulator>,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        config: Config,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        accounting: DynAccounting,
+        sms: DynSmsSender,
+        sms_simulator: Option<SmsSimulator>,
+    ) -> Self {
         let orgs = Organisations::single(config.org.clone());
-        let journal = Journal::new(store.clone(), clock);
-        AppState(Arc::new(Inner { config, orgs, store, journal }))
+        let journal = Journal::new(store.clone(), clock.clone());
+        let auth = Arc::new(Auth::new(&config, store.clone(), journal.clone(), accounting, sms, clock.clone()));
+        AppState(Arc::new(Inner { config, orgs, store, journal, clock, auth, sms_simulator }))
+    }
+
+    pub fn auth(&self) -> &Arc<Auth> {
+        &self.0.auth
+    }
+
+    /// Now, as Unix seconds, from the injectable clock.
+    pub fn now_secs(&self) -> i64 {
+        self.0.clock.now().unix_timestamp()
+    }
+
+    /// The SMS simulator, in demo and test modes only.
+    pub fn sms_simulator(&self) -> Option<&SmsSimulator> {
+        self.0.sms_simulator.as_ref()
     }
 
     pub fn config(&self) -> &Config {
@@ -84,6 +115,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(healthz))
         .routes(routes!(embed::embed_page))
         .merge(crate::cabinet::routes())
+        .merge(crate::auth::routes::routes())
 }
 
 /// The OpenAPI document of this build.
@@ -108,8 +140,13 @@ pub fn router(state: AppState) -> Router {
         .precompressed_gzip()
         .not_found_service(get(not_found).post(not_found));
 
-    Router::new()
-        .merge(documented)
+    // The SMS simulator's inspection and scripting routes exist only in demo and test modes.
+    let mut app = Router::new();
+    if let Some(sim) = state.sms_simulator() {
+        app = app.nest_service("/__sim/sms", sim.router());
+    }
+
+    app.merge(documented)
         .route("/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
@@ -119,6 +156,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
                 .service(static_files),
         )
+        // Sign-in bodies are a few hundred bytes; nothing on the API needs more than this yet.
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::api_guard))
         .layer(middleware::from_fn(api_no_store))
         .layer(
             CorsLayer::new()

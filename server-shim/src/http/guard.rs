@@ -1,0 +1,60 @@
+//! Gate in front of every API route: forwarding headers only from configured proxies, and
+//! state changes only as JSON from an allowed Origin (CSRF).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use kabinet_api::ErrorCode;
+
+use super::error::AppError;
+use super::AppState;
+
+const FORWARDING_HEADERS: [&str; 3] = ["x-forwarded-for", "forwarded", "x-real-ip"];
+
+pub async fn api_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with(kabinet_api::API_PREFIX) {
+        return next.run(req).await;
+    }
+    match check(&state, &req) {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn check(state: &AppState, req: &Request) -> Result<(), AppError> {
+    let config = state.config();
+    // A client that writes its own X-Forwarded-For is either misconfigured or lying about its
+    // address to dodge the per-IP limits; either way it is told, not silently believed.
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let forwarded = FORWARDING_HEADERS.iter().any(|h| req.headers().contains_key(*h));
+    if forwarded {
+        let trusted = peer.is_some_and(|ip| config.trusted_proxies.iter().any(|n| n.contains(&ip)));
+        if !trusted {
+            return Err(ErrorCode::UntrustedForwarding.into());
+        }
+    }
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    // CSRF: browsers always send Origin on cross-origin and on POST requests; only the shim's
+    // own pages (frame mode) and the organisation's pages (inline mode) may change state.
+    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let allowed = origin.is_some_and(|o| o == config.public_url || state.orgs().lookup().allows_origin(o));
+    if !allowed {
+        return Err(ErrorCode::ForbiddenOrigin.into());
+    }
+    // A form can be posted cross-site without a preflight; JSON cannot. Only JSON is accepted.
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ErrorCode::UnsupportedMediaType.into());
+    }
+    Ok(())
+}
