@@ -1,6 +1,7 @@
-//! The one integration test binary: API, Store, audit journal and browser end-to-end tests.
+//! The one integration test binary: API, Store, audit journal, SMS gateways and browser end-to-end tests.
 
 mod api;
 mod audit;
 mod e2e;
+mod sms;
 mod store;

@@ -76,3 +76,150 @@ pub trait SmsSender: Send + Sync {
 
 /// A shared sender.
 pub type DynSmsSender = Arc<dyn SmsSender>;
+
+pub mod simulator;
+pub mod smsc;
+pub mod smsru;
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::{Config, Mode, SmsProvider};
+use simulator::SmsSimulator;
+
+/// Builds the configured sender. With `sms = "simulator"` the real adapter of
+/// `sms_simulator_protocol` runs against a loopback simulator started here, so demo and tests
+/// exercise the same request and parsing code as production; the simulator is returned for
+/// mounting its inspection router.
+pub async fn build(config: &Config) -> anyhow::Result<(DynSmsSender, Option<SmsSimulator>)> {
+    let g = &config.gateways;
+    match g.sms {
+        SmsProvider::Simulator => {
+            // Config::validate refuses this already; checked again because Config's fields are
+            // public and a hand-built Config never passes through validate.
+            anyhow::ensure!(config.mode != Mode::Production, "production mode refuses the SMS simulator");
+            let sim = SmsSimulator::start().await?;
+            let key = if g.sms_api_key.expose_secret().is_empty() {
+                SecretString::from("demo")
+            } else {
+                g.sms_api_key.clone()
+            };
+            let sender = adapter(g.sms_simulator_protocol, &sim.base_url(g.sms_simulator_protocol), key, config)?;
+            Ok((sender, Some(sim)))
+        }
+        provider => {
+            let base = if g.sms_base_url.is_empty() {
+                match provider {
+                    SmsProvider::Smsc => smsc::Smsc::DEFAULT_BASE_URL,
+                    _ => smsru::SmsRu::DEFAULT_BASE_URL,
+                }
+            } else {
+                g.sms_base_url.as_str()
+            };
+            Ok((adapter(provider, base, g.sms_api_key.clone(), config)?, None))
+        }
+    }
+}
+
+fn adapter(provider: SmsProvider, base_url: &str, key: SecretString, config: &Config) -> anyhow::Result<DynSmsSender> {
+    let g = &config.gateways;
+    Ok(match provider {
+        SmsProvider::Smsc => Arc::new(smsc::Smsc::new(base_url, &g.sms_login, key, &g.sms_sender, g.sms_timeout_secs)?),
+        SmsProvider::Smsru => Arc::new(smsru::SmsRu::new(base_url, key, &g.sms_sender, g.sms_timeout_secs)?),
+        SmsProvider::Simulator => anyhow::bail!("the simulator is not a protocol; choose smsru or smsc"),
+    })
+}
+
+/// A provider's base URL, checked once at start so a typo fails the start, not the first SMS.
+fn endpoint(base_url: &str, path: &str) -> anyhow::Result<String> {
+    let base = base_url.trim_end_matches('/');
+    let url = url::Url::parse(base).map_err(|e| anyhow::anyhow!("SMS base URL {base:?}: {e}"))?;
+    anyhow::ensure!(matches!(url.scheme(), "http" | "https"), "SMS base URL {base:?} must be http(s)");
+    Ok(format!("{base}{path}"))
+}
+
+/// One HTTP client per adapter. Redirects are not followed: a redirected POST turns into a GET
+/// without its form, which SMS.ru answers with 210 and SMSC with a parameter error; an HTTP 3xx
+/// error names the real problem (a wrong base URL).
+fn http_client(timeout_secs: u64) -> anyhow::Result<reqwest::Client> {
+    let total = Duration::from_secs(timeout_secs);
+    Ok(reqwest::Client::builder()
+        .timeout(total)
+        .connect_timeout(total.min(Duration::from_secs(5)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("kabinet-shim/", env!("CARGO_PKG_VERSION")))
+        .build()?)
+}
+
+/// Posts a form and returns the body of a 200 answer, mapping everything else to `SmsError`.
+async fn post_form(
+    client: &reqwest::Client,
+    url: &str,
+    form: &[(&'static str, String)],
+    timeout_secs: u64,
+) -> Result<String, SmsError> {
+    let response = client.post(url).form(form).send().await.map_err(|e| transport_error(e, timeout_secs))?;
+    let status = response.status();
+    if status != reqwest::StatusCode::OK {
+        return Err(SmsError::Http(status.as_u16()));
+    }
+    // The total timeout also covers a body that trickles in.
+    let bytes = response.bytes().await.map_err(|e| transport_error(e, timeout_secs))?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| SmsError::Malformed("the answer is not UTF-8".into()))
+}
+
+fn transport_error(e: reqwest::Error, timeout_secs: u64) -> SmsError {
+    if e.is_timeout() {
+        return SmsError::Timeout(timeout_secs);
+    }
+    SmsError::Transport(error_chain(&e))
+}
+
+/// One line per send: provider, message id and the masked number, never the text (it holds
+/// the code) and never the number in full.
+fn log_send(provider: &'static str, phone: &Phone, result: &Result<SmsReceipt, SmsError>) {
+    match result {
+        Ok(receipt) => {
+            tracing::info!(provider, message_id = %receipt.message_id, phone = %phone.masked(), "sms sent");
+        }
+        Err(error) => tracing::warn!(provider, phone = %phone.masked(), %error, "sms not sent"),
+    }
+}
+
+/// reqwest's own message is only "error sending request"; the cause (refused, reset, TLS) is
+/// in the source chain, and staff need it.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Providers document numbers but have been seen sending them as strings; take both.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+enum Loose {
+    Int(i64),
+    Text(String),
+}
+
+impl Loose {
+    fn as_i64(&self) -> Option<i64> {
+        match self {
+            Loose::Int(n) => Some(*n),
+            Loose::Text(s) => s.trim().parse().ok(),
+        }
+    }
+
+    fn into_text(self) -> String {
+        match self {
+            Loose::Int(n) => n.to_string(),
+            Loose::Text(s) => s,
+        }
+    }
+}
