@@ -3,6 +3,7 @@
 //! does, by role and accessible name.
 
 pub mod browser;
+pub mod client;
 
 use std::path::PathBuf;
 use std::sync::Arc;

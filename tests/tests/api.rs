@@ -62,7 +62,14 @@ async fn errors_are_json_with_stable_codes_and_the_request_id() {
     assert_eq!(e.request_id.as_deref(), Some(id.as_str()));
     assert!(!e.message.is_empty());
 
-    let r = http().post(format!("{}/api/v1/org", s.loopback)).body("{}").send().await.unwrap();
+    let r = http()
+        .post(format!("{}/api/v1/org", s.loopback))
+        .header(ORIGIN, SITE)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
     let e: ApiError = r.json().await.unwrap();
     assert_eq!(e.code, ErrorCode::MethodNotAllowed);
@@ -190,15 +197,29 @@ async fn openapi_document_matches_the_router() {
 
 #[tokio::test]
 async fn x_forwarded_for_is_believed_only_from_trusted_proxies() {
-    for (trusted, expect) in [(vec![], "127.0.0.1"), (vec!["127.0.0.1/32".parse().unwrap()], "198.51.100.7")] {
+    // From an untrusted peer the header is refused outright, with a stable code.
+    let (s, _d) = shim().await;
+    let r = http()
+        .get(format!("{}/api/v1/org", s.loopback))
+        .header("x-forwarded-for", "6.6.6.6")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<ApiError>().await.unwrap().code, ErrorCode::UntrustedForwarding);
+    assert!(s.state.store().audit_rows(0, 10).await.unwrap().is_empty(), "a refused request journals nothing");
+    s.stop().await;
+
+    for (trusted, expect, xff) in [
+        (vec![], "127.0.0.1", None),
+        (vec!["127.0.0.1/32".parse().unwrap()], "198.51.100.7", Some("6.6.6.6, 198.51.100.7")),
+    ] {
         let (s, _d) = shim_with(|c| c.trusted_proxies = trusted).await;
-        let r = http()
-            .get(format!("{}/api/v1/org", s.loopback))
-            .header("x-forwarded-for", "6.6.6.6, 198.51.100.7")
-            .header("x-kabinet-mode", "inline")
-            .send()
-            .await
-            .unwrap();
+        let mut req = http().get(format!("{}/api/v1/org", s.loopback)).header("x-kabinet-mode", "inline");
+        if let Some(xff) = xff {
+            req = req.header("x-forwarded-for", xff);
+        }
+        let r = req.send().await.unwrap();
         assert_eq!(r.status(), 200);
         let rows = s.state.store().audit_rows(0, 10).await.unwrap();
         let row = rows.iter().find(|r| r.event == "cabinet_opened").unwrap();

@@ -2,6 +2,7 @@
 
 mod api;
 mod audit;
+mod auth;
 mod e2e;
 mod sms;
 mod store;
