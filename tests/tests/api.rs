@@ -242,6 +242,9 @@ async fn production_mode_refuses_simulators_and_missing_secrets() {
     c.gateways.sms_api_key = "k".to_string().into();
     c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
     let err = kabinet_shim::App::build(c.clone(), bind().await).await.err().expect("refused");
+    assert!(err.to_string().contains("code_secret"), "{err}");
+    c.auth.code_secret = "0123456789abcdef0123456789abcdef-code-key".to_string().into();
+    let err = kabinet_shim::App::build(c.clone(), bind().await).await.err().expect("refused");
     assert!(err.to_string().contains("simulator"), "{err}");
 
     // With a real provider it starts.
