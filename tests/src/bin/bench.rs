@@ -1,15 +1,162 @@
-//! `cargo xtask bench`'s browser half: time from page load to the widget's first screen in
-//! headless Chromium, per mode, median of several runs (first run = cold cache, reported apart).
+//! `cargo xtask bench`'s measured half: sign-in throughput against the password hasher's own
+//! ceiling, login latency under 20 concurrent clients, the timing of found vs unknown phones,
+//! and the time from page load to the widget's first screen in headless Chromium.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use kabinet_shim::auth::password::Hasher;
 use kabinet_tests::browser::{eventually, Browser};
-use kabinet_tests::{pkg_dir, Db, Stack};
+use kabinet_tests::client::{next_code, Client};
+use kabinet_tests::{bind, pkg_dir, test_config, Db, Stack, TestShim};
+use secrecy::SecretString;
+use serde_json::json;
 
 const RUNS: usize = 9;
+const SITE: &str = "http://company.localhost:8000";
+const PASSWORD: &str = "корова-на-льду-42";
 
 #[tokio::main]
 async fn main() {
+    sign_in().await;
+    first_screen().await;
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn sign_in() {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    // The ceiling: argon2id (19 MiB, t=2, p=1) verifications alone, one per core at a time.
+    let hasher = Hasher::per_core();
+    let hash = hasher.hash(&SecretString::from(PASSWORD.to_owned())).await.unwrap();
+    let window = Duration::from_secs(5);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..cores * 2 {
+        let (hasher, hash) = (hasher.clone(), hash.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u32;
+            while start.elapsed() < window {
+                hasher.verify(&SecretString::from(PASSWORD.to_owned()), Some(&hash)).await.unwrap();
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut hashes = 0;
+    for t in tasks {
+        hashes += t.await.unwrap();
+    }
+    let hash_rate = f64::from(hashes) / start.elapsed().as_secs_f64();
+
+    // The shim on SQLite, limits opened wide: this measures work, not policy.
+    let dir = tempfile::tempdir().unwrap();
+    let l = bind().await;
+    let url = format!("http://lk.company.localhost:{}", l.local_addr().unwrap().port());
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    let mut config = test_config(dir.path(), &db, &url, &[SITE.to_string()]);
+    config.auth.sends_per_ip_hour = 100_000;
+    config.auth.sends_per_prefix_hour = 100_000;
+    config.auth.sms_daily_budget = 100_000;
+    config.auth.resend_cooldown_secs = 0;
+    config.auth.sends_per_phone_15min = 100_000;
+    config.auth.sends_per_phone_day = 100_000;
+    // Failed-login delays would answer most samples without hashing; time the hashing path.
+    config.auth.login_free_failures = 1_000_000;
+    config.auth.login_lock_failures = 1_000_000;
+    let shim = TestShim::start(config, l).await;
+    let sim = shim.state.sms_simulator().unwrap().clone();
+    let phone = "+79161234567";
+    let mut c = Client::new(&shim.loopback, SITE);
+    c.post(
+        "/auth/register",
+        &json!({"full_name": "Иванова Мария Петровна", "phone": phone, "password": PASSWORD, "consent_version": "2026-11-01"}),
+    )
+    .await;
+    let code = next_code(&sim, phone, 0).await;
+    assert_eq!(c.post("/auth/register/confirm", &json!({"phone": phone, "code": code})).await.status, 200);
+
+    // 20 clients logging in as fast as the shim lets them.
+    let concurrency = 20;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let base = shim.loopback.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while start.elapsed() < window {
+                let mut c = Client::new(&base, SITE);
+                let t = Instant::now();
+                let r = c.post("/auth/login", &json!({"phone": phone, "password": PASSWORD})).await;
+                assert_eq!(r.status, 200);
+                lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    let login_rate = lat.len() as f64 / start.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+
+    // Enumeration timing: 200 of each, sequential, medians compared.
+    let timing = |samples: Vec<f64>| {
+        let mut s = samples;
+        s.sort_by(f64::total_cmp);
+        percentile(&s, 0.5)
+    };
+    let sample = |body: serde_json::Value, path: &'static str| {
+        let base = shim.loopback.clone();
+        async move {
+            let mut c = Client::new(&base, SITE);
+            let mut v = Vec::new();
+            for _ in 0..200 {
+                let t = Instant::now();
+                c.post(path, &body).await;
+                v.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            v
+        }
+    };
+    let wrong = timing(sample(json!({"phone": phone, "password": "не тот пароль"}), "/auth/login").await);
+    let unknown = timing(sample(json!({"phone": "+79500000001", "password": "не тот пароль"}), "/auth/login").await);
+    let found = timing(
+        sample(
+            json!({"full_name": "Петров Сергей Николаевич", "phone": "+79137654321", "password": PASSWORD, "consent_version": "2026-11-01"}),
+            "/auth/register",
+        )
+        .await,
+    );
+    let not_found = timing(
+        sample(
+            json!({"full_name": "Сидоров Иван Ильич", "phone": "+79500000002", "password": PASSWORD, "consent_version": "2026-11-01"}),
+            "/auth/register",
+        )
+        .await,
+    );
+    shim.stop().await;
+
+    println!("\nSign-in ({cores} cores; argon2id m=19 MiB t=2 p=1)");
+    println!("  hasher alone:          {hash_rate:>7.1} verifications/s");
+    println!(
+        "  logins through the API:{login_rate:>7.1} /s at {concurrency} concurrent = {:.0}% of the hasher's ceiling",
+        100.0 * login_rate / hash_rate
+    );
+    println!(
+        "  login latency at {concurrency} concurrent: p50 {:.0} ms, p99 {:.0} ms ({} logins)",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        lat.len()
+    );
+    println!("  enumeration timing, medians of 200 sequential requests each:");
+    println!("    login wrong password {wrong:.1} ms vs unknown phone {unknown:.1} ms (Δ {:.1} ms)", (wrong - unknown).abs());
+    println!("    register found {found:.1} ms vs not found {not_found:.1} ms (Δ {:.1} ms)", (found - not_found).abs());
+}
+
+async fn first_screen() {
     pkg_dir();
     let stack = Stack::start(Db::Sqlite).await;
     println!("\nTime to first screen (ms from navigation start to the loader's kabinet:ready mark), {RUNS} runs each");
