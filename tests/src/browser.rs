@@ -36,6 +36,15 @@ impl Drop for Browser {
 
 impl Browser {
     pub async fn start() -> Browser {
+        Self::start_with(false).await
+    }
+
+    /// A browser that blocks third-party cookies, as Safari does by default and Chrome can.
+    pub async fn start_blocking_third_party_cookies() -> Browser {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(block_third_party_cookies: bool) -> Browser {
         let lock = BROWSER_LOCK.lock().await;
         let chrome = std::env::var("KABINET_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let driver_bin = std::env::var("KABINET_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
@@ -51,17 +60,32 @@ impl Browser {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e}; `cargo xtask test` installs Chromium and chromedriver"));
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--disable-quic".into(),
+            "--hide-scrollbars".into(),
+            "--lang=ru-RU".into(),
+            "--window-size=1280,1000".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        if block_third_party_cookies {
+            args.push("--test-third-party-cookie-phaseout".into());
+        }
+        // cookie_controls_mode 1 = "block third-party cookies" in the settings page.
+        let prefs = if block_third_party_cookies {
+            json!({ "profile.cookie_controls_mode": 1, "profile.block_third_party_cookies": true })
+        } else {
+            json!({})
+        };
         let caps = json!({
-            "goog:chromeOptions": {
-                "binary": chrome,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--disable-quic", "--hide-scrollbars", "--lang=ru-RU",
-                    "--window-size=1280,1000",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }
+            "goog:chromeOptions": { "binary": chrome, "args": args, "prefs": prefs }
         });
         let caps = match caps {
             Value::Object(m) => m,

@@ -166,16 +166,36 @@ pub struct Stack {
     stops: Vec<oneshot::Sender<()>>,
 }
 
+/// How a [`Stack`] is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Production's recommended layout: the shim on a subdomain of the site (same site).
+    Subdomain,
+    /// The shim on another site than the pages (othersite.localhost), cookie `Partitioned`.
+    OtherSite,
+}
+
 impl Stack {
     pub async fn start(db: Db) -> Stack {
+        Self::start_with(db, Layout::Subdomain).await
+    }
+
+    pub async fn start_with(db: Db, layout: Layout) -> Stack {
         let dir = tempfile::tempdir().expect("temp dir");
         let (shim_l, site_l, foreign_l) = (bind().await, bind().await, bind().await);
         let port = |l: &tokio::net::TcpListener| l.local_addr().expect("bound").port();
         let shim_url = format!("http://lk.company.localhost:{}", port(&shim_l));
-        let site_url = format!("http://company.localhost:{}", port(&site_l));
+        let site_host = match layout {
+            Layout::Subdomain => "company.localhost",
+            Layout::OtherSite => "othersite.localhost",
+        };
+        let site_url = format!("http://{site_host}:{}", port(&site_l));
         let foreign_url = format!("http://foreign.localhost:{}", port(&foreign_l));
         let db_url = database_url(&db, dir.path()).await;
-        let config = test_config(dir.path(), &db_url, &shim_url, std::slice::from_ref(&site_url));
+        let mut config = test_config(dir.path(), &db_url, &shim_url, std::slice::from_ref(&site_url));
+        if layout == Layout::OtherSite {
+            config.auth.cookie = kabinet_shim::config::CookieLayout::Partitioned;
+        }
         let shim = TestShim::start(config, shim_l).await;
         let mut stops = Vec::new();
         for l in [site_l, foreign_l] {
@@ -209,5 +229,35 @@ pub fn report(line: &str) {
     println!("{line}");
     if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(report_path()) {
         let _ = writeln!(f, "{line}");
+    }
+}
+
+/// Everything the shim logs while tests run, as JSON lines, for tests that grep the logs for
+/// secrets. Installed once per test process, at debug level so nothing is filtered away.
+pub fn captured_logs() -> &'static std::sync::Mutex<Vec<u8>> {
+    static LOGS: std::sync::OnceLock<&'static std::sync::Mutex<Vec<u8>>> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf: &'static std::sync::Mutex<Vec<u8>> = Box::leak(Box::new(std::sync::Mutex::new(Vec::new())));
+        let writer = move || LogWriter(buf);
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_writer(writer)
+            .try_init();
+        buf
+    })
+}
+
+struct LogWriter(&'static std::sync::Mutex<Vec<u8>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
