@@ -79,15 +79,22 @@ impl App {
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         let checkpointer = {
             let (journal, signer, log) = (state.journal().clone(), signer.clone(), log.clone());
+            let state = state.clone();
             let every = Duration::from_secs(config.audit.checkpoint_interval_secs);
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(every);
+                let mut prune = tokio::time::interval(Duration::from_secs(3600));
                 tick.tick().await;
                 loop {
                     tokio::select! {
                         _ = tick.tick() => {
                             if let Err(e) = journal.checkpoint(&signer, &log).await {
                                 tracing::error!(error = %e, "audit checkpoint failed");
+                            }
+                        }
+                        _ = prune.tick() => {
+                            if let Err(e) = state.auth().prune(state.now_secs()).await {
+                                tracing::warn!(error = %e, "pruning old code requests failed");
                             }
                         }
                         _ = stop_rx.changed() => break,

@@ -741,3 +741,19 @@ async fn two_instances_on_one_postgres_share_sessions_codes_and_limits() {
     a.shim.stop().await;
     b.shim.stop().await;
 }
+
+#[tokio::test]
+async fn old_code_requests_and_codes_are_pruned_but_evidence_stays() {
+    let env = Env::start(Db::Sqlite, |_| {}).await;
+    let _ = env.register(MARIA, MARIA_PHONE).await;
+    let count = |t: &'static str| {
+        let pool = env.shim.state.store().pool().clone();
+        async move { sqlx::query_as::<_, (i64,)>(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(&pool).await.unwrap().0 }
+    };
+    assert_eq!(env.shim.state.auth().prune(env.shim.state.now_secs()).await.unwrap(), 0, "nothing is old yet");
+    env.advance(2 * 86_400);
+    assert!(env.shim.state.auth().prune(env.shim.state.now_secs()).await.unwrap() >= 2);
+    assert_eq!((count("sms_requests").await, count("sms_codes").await), (0, 0));
+    assert_eq!(count("sms_messages").await, 1, "the SMS evidence is kept");
+    env.shim.stop().await;
+}

@@ -118,6 +118,15 @@ impl Auth {
         }
     }
 
+    /// Drops what no limit or code check can need any more: code requests older than the
+    /// longest window (a day) and codes a day past their expiry. SMS evidence and sessions stay.
+    pub async fn prune(&self, now: i64) -> Result<u64, sqlx::Error> {
+        let day = 86_400;
+        let a = sqlx::query("DELETE FROM sms_requests WHERE at < $1").bind(now - day - 60).execute(self.store.pool()).await?;
+        let b = sqlx::query("DELETE FROM sms_codes WHERE expires_at < $1").bind(now - day).execute(self.store.pool()).await?;
+        Ok(a.rows_affected() + b.rows_affected())
+    }
+
     fn code_sent(&self) -> CodeSent {
         CodeSent { resend_after_secs: self.cfg.resend_cooldown_secs as u32, expires_in_secs: self.cfg.code_ttl_secs as u32 }
     }
