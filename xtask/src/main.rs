@@ -213,7 +213,7 @@ fn demo() -> Result<()> {
         )?,
     ];
     eprintln!(
-        "\nkabinet demo is running (Ctrl-C stops it):\n\n  the company site:   {site_url}/\n  the cabinet page:   {site_url}/cabinet        (frame mode)\n                      {site_url}/cabinet?mode=inline\n  themed / hostile:   {site_url}/themed   {site_url}/hostile\n  the shim:           {shim_url}/healthz   {shim_url}/openapi.json\n\n*.localhost names resolve to 127.0.0.1 in Chromium and Firefox.\n"
+        "\nkabinet demo is running (Ctrl-C stops it):\n\n  the company site:   {site_url}/\n  the cabinet page:   {site_url}/cabinet        (frame mode)\n                      {site_url}/cabinet?mode=inline\n  themed / hostile:   {site_url}/themed   {site_url}/hostile\n  the shim:           {shim_url}/healthz   {shim_url}/openapi.json\n\nDemo clients (register with the name and phone; the SMS code shows in the page's demo panel):\n  Иванова Мария Петровна      +7 916 123-45-67\n  Петров Сергей Николаевич    +7 913 765-43-21\n  Смирнова Анна Викторовна    +7 923 555-01-02\n  Кузнецов Алексей Иванович   +7 999 000-11-22\n\n*.localhost names resolve to 127.0.0.1 in Chromium and Firefox.\n"
     );
     loop {
         std::thread::sleep(Duration::from_millis(300));
