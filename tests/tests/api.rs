@@ -323,3 +323,13 @@ fn loader_forwards_and_readme_documents_exactly_the_theme_variables() {
         assert!(css.contains(&format!("var({v},")), "the CSS never uses {v}");
     }
 }
+
+#[test]
+fn readme_lists_exactly_the_demo_clients() {
+    let readme = std::fs::read_to_string(kabinet_tests::workspace_root().join("README.md")).unwrap();
+    for (_, last, first, middle, phone) in kabinet_shim::accounting::ledger::DEMO_CLIENTS {
+        let shown = kabinet_api::Phone::parse(phone).unwrap().display();
+        let row = format!("| {last} {first} {middle} | {shown} |");
+        assert!(readme.contains(&row), "README lacks the demo client row {row}");
+    }
+}
