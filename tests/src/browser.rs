@@ -141,6 +141,19 @@ impl Browser {
         std::fs::write(path, png).expect("write screenshot");
     }
 
+    /// Every cookie the browser holds, partitioned ones included (CDP), as (name, value).
+    pub async fn all_cookies(&self) -> Vec<(String, String)> {
+        let v = self.client.issue_cmd(Cdp { cmd: "Network.getAllCookies", params: json!({}) }).await.expect("cookies");
+        v["cookies"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|c| (c["name"].as_str().unwrap_or("").to_owned(), c["value"].as_str().unwrap_or("").to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }
@@ -216,6 +229,9 @@ impl Scope<'_> {
             "button" => "button,[role=button],input[type=button],input[type=submit]",
             "link" => "a[href],[role=link]",
             "textbox" => "input,textarea,[role=textbox]",
+            "checkbox" => "input[type=checkbox],[role=checkbox]",
+            "list" => "ul,ol,[role=list]",
+            "listitem" => "li,[role=listitem]",
             "alert" => "[role=alert]",
             "status" => "[role=status]",
             "iframe" => "iframe",
@@ -230,6 +246,23 @@ impl Scope<'_> {
             }
         }
         out
+    }
+
+    /// Waits up to `limit` for the element with this role whose accessible name is exactly
+    /// `name` (when several names contain it, as «Пароль» and «Показать пароль» do).
+    pub async fn by_role_exact(&self, role: &str, name: &str, limit: Duration) -> Element {
+        let start = Instant::now();
+        loop {
+            for el in self.all_by_role(role, name).await {
+                if computed(self.client(), &el, "computedlabel").await.trim() == name {
+                    return el;
+                }
+            }
+            if start.elapsed() > limit {
+                panic!("no {role} named exactly {name:?} within {} s", limit.as_secs());
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
     }
 
     /// Waits up to `limit` for one element with this role and name.

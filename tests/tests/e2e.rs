@@ -8,18 +8,18 @@ use fantoccini::{Client, Locator};
 use kabinet_tests::browser::{eventually, within, Browser, Scope};
 use kabinet_tests::{pkg_dir, workspace_root, Db, Stack};
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 const DEFAULT_ACCENT: &str = "rgba(29, 78, 216, 1)";
 const WELCOME: &str = "Добро пожаловать в личный кабинет";
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
+pub(crate) enum Mode {
     Frame,
     Inline,
 }
 
 impl Mode {
-    fn query(self) -> &'static str {
+    pub(crate) fn query(self) -> &'static str {
         match self {
             Mode::Frame => "frame",
             Mode::Inline => "inline",
@@ -28,7 +28,7 @@ impl Mode {
 }
 
 /// Opens a host-demo page and waits until the loader reports the widget ready (or failed).
-async fn open(b: &Browser, stack: &Stack, page: &str, mode: Mode) -> String {
+pub(crate) async fn open(b: &Browser, stack: &Stack, page: &str, mode: Mode) -> String {
     let c = &b.client;
     c.enter_frame(0).await.ok(); // harmless if we are already at the top
     let sep = if page.contains('?') { '&' } else { '?' };
@@ -44,7 +44,7 @@ async fn open(b: &Browser, stack: &Stack, page: &str, mode: Mode) -> String {
 }
 
 /// The widget's own document: the frame (entered) or the host's open shadow root.
-async fn widget(c: &Client, mode: Mode) -> Scope<'_> {
+pub(crate) async fn widget(c: &Client, mode: Mode) -> Scope<'_> {
     let host = c.find(Locator::Css("[data-kabinet]")).await.expect("host element");
     match mode {
         Mode::Frame => {
@@ -57,7 +57,7 @@ async fn widget(c: &Client, mode: Mode) -> Scope<'_> {
     }
 }
 
-async fn top(c: &Client) {
+pub(crate) async fn top(c: &Client) {
     // Back to the host page from inside the frame.
     let _ = c.enter_parent_frame().await;
 }
@@ -76,7 +76,7 @@ async fn heading_style(c: &Client, mode: Mode) -> (String, String, String, Strin
     style
 }
 
-fn screenshot_path(name: &str) -> std::path::PathBuf {
+pub(crate) fn screenshot_path(name: &str) -> std::path::PathBuf {
     workspace_root().join("target/screenshots").join(format!("{name}.png"))
 }
 

@@ -4,5 +4,6 @@ mod api;
 mod audit;
 mod auth;
 mod e2e;
+mod signin_e2e;
 mod sms;
 mod store;
