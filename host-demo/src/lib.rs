@@ -45,9 +45,9 @@ pub fn router(site: Site) -> Router {
 }
 
 async fn page(State(site): State<Site>, Path(name): Path<String>, Query(q): Query<PageQuery>) -> Response {
-    if name == "site.css" {
-        return match std::fs::read_to_string(site.root.join("site.css")) {
-            Ok(css) => ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], css).into_response(),
+    if let Some(content_type) = static_type(&name) {
+        return match std::fs::read_to_string(site.root.join(&name)) {
+            Ok(body) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
             Err(_) => StatusCode::NOT_FOUND.into_response(),
         };
     }
@@ -63,6 +63,7 @@ async fn page(State(site): State<Site>, Path(name): Path<String>, Query(q): Quer
     let html = template
         .replace("{{HEADER}}", &part("header.part"))
         .replace("{{FOOTER}}", &part("footer.part"))
+        .replace("{{SMS_SIM}}", &part("sms-sim.part"))
         .replace("{{KABINET_URL}}", &site.kabinet_url)
         .replace("{{FOREIGN_URL}}", &site.foreign_url)
         .replace("{{MODE}}", mode);
@@ -74,6 +75,16 @@ async fn page(State(site): State<Site>, Path(name): Path<String>, Query(q): Quer
         }
     }
     res
+}
+
+/// The site's static files, by exact name (nothing else is read from disk as-is). The SMS
+/// panel's script is a file, not inline, so the strict-CSP variant of a page runs it too.
+fn static_type(name: &str) -> Option<&'static str> {
+    match name {
+        "site.css" => Some("text/css; charset=utf-8"),
+        "sms-sim.js" => Some("text/javascript; charset=utf-8"),
+        _ => None,
+    }
 }
 
 /// Serves the site until the future resolves.

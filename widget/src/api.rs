@@ -1,8 +1,13 @@
 //! The shim's API as the widget calls it: fetch with credentials, a time limit, typed errors.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Method, RequestBuilder, Response};
+use kabinet_api::auth::{
+    paths, ChangePasswordRequest, ChangePhoneConfirmRequest, ChangePhoneRequest, CodeSent, ConfirmRequest,
+    ConsentDocument, LoginRequest, RegisterRequest, ResetConfirmRequest, ResetRequest, SessionInfo,
+};
 use kabinet_api::{ApiError, ErrorCode, OrgInfo, API_PREFIX, MODE_HEADER};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -15,8 +20,8 @@ const TIMEOUT_MS: i32 = 20_000;
 /// Why a call failed, in terms a screen can explain.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiFailure {
-    /// The server answered with a known error code.
-    Api(ErrorCode),
+    /// The server answered with a known error code; with `rate_limited`, when to retry.
+    Api { code: ErrorCode, retry_after_secs: Option<u32> },
     /// No answer: offline, DNS, CORS refused, aborted.
     Network,
     /// No answer within [`TIMEOUT_MS`].
@@ -26,12 +31,28 @@ pub enum ApiFailure {
 }
 
 impl ApiFailure {
+    /// A failure the widget decides itself (a client-side check), worded as the server would.
+    pub fn code(code: ErrorCode) -> Self {
+        ApiFailure::Api { code, retry_after_secs: None }
+    }
+
     pub fn text(&self, lang: Lang) -> &'static str {
         match self {
-            ApiFailure::Api(code) => error_text(lang, *code),
+            ApiFailure::Api { code, .. } => error_text(lang, *code),
             ApiFailure::Network => t(lang, T::NetworkError),
             ApiFailure::Timeout => t(lang, T::TimeoutError),
             ApiFailure::Unreadable => error_text(lang, ErrorCode::Internal),
+        }
+    }
+
+    pub fn is(&self, wanted: ErrorCode) -> bool {
+        matches!(self, ApiFailure::Api { code, .. } if *code == wanted)
+    }
+
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        match self {
+            ApiFailure::Api { retry_after_secs, .. } => *retry_after_secs,
+            _ => None,
         }
     }
 }
@@ -40,9 +61,86 @@ pub async fn org_info(config: &WidgetConfig) -> Result<OrgInfo, ApiFailure> {
     get_json(config, "/org").await
 }
 
+/// Who is signed in; `unauthenticated` when nobody is.
+pub async fn session(config: &WidgetConfig) -> Result<SessionInfo, ApiFailure> {
+    get_json(config, paths::SESSION).await
+}
+
+pub async fn consent(config: &WidgetConfig) -> Result<ConsentDocument, ApiFailure> {
+    get_json(config, paths::CONSENT).await
+}
+
+pub async fn register(config: &WidgetConfig, body: &RegisterRequest) -> Result<CodeSent, ApiFailure> {
+    post_json(config, paths::REGISTER, body).await
+}
+
+pub async fn register_confirm(config: &WidgetConfig, body: &ConfirmRequest) -> Result<SessionInfo, ApiFailure> {
+    post_json(config, paths::REGISTER_CONFIRM, body).await
+}
+
+pub async fn login(config: &WidgetConfig, body: &LoginRequest) -> Result<SessionInfo, ApiFailure> {
+    post_json(config, paths::LOGIN, body).await
+}
+
+pub async fn logout(config: &WidgetConfig) -> Result<(), ApiFailure> {
+    /// Serialises as `{}`: the route takes a JSON body like every other POST.
+    #[derive(Serialize)]
+    struct Empty {}
+    post_json(config, paths::LOGOUT, &Empty {}).await
+}
+
+pub async fn reset(config: &WidgetConfig, body: &ResetRequest) -> Result<CodeSent, ApiFailure> {
+    post_json(config, paths::RESET, body).await
+}
+
+pub async fn reset_confirm(config: &WidgetConfig, body: &ResetConfirmRequest) -> Result<(), ApiFailure> {
+    post_json(config, paths::RESET_CONFIRM, body).await
+}
+
+pub async fn change_password(config: &WidgetConfig, body: &ChangePasswordRequest) -> Result<(), ApiFailure> {
+    post_json(config, paths::PASSWORD, body).await
+}
+
+pub async fn change_phone(config: &WidgetConfig, body: &ChangePhoneRequest) -> Result<CodeSent, ApiFailure> {
+    post_json(config, paths::PHONE, body).await
+}
+
+pub async fn change_phone_confirm(config: &WidgetConfig, body: &ChangePhoneConfirmRequest) -> Result<SessionInfo, ApiFailure> {
+    post_json(config, paths::PHONE_CONFIRM, body).await
+}
+
 async fn get_json<R: DeserializeOwned>(config: &WidgetConfig, path: &str) -> Result<R, ApiFailure> {
+    call(config, Method::GET, path, None::<&()>).await
+}
+
+/// POSTs `body` as JSON. `R = ()` for routes that answer 204 (or any empty body).
+pub async fn post_json<B: Serialize, R: DeserializeOwned>(config: &WidgetConfig, path: &str, body: &B) -> Result<R, ApiFailure> {
+    call(config, Method::POST, path, Some(body)).await
+}
+
+/// One request with the session cookie, the mode header and the time limit; every route goes
+/// through here so the abort-on-timeout logic exists once.
+async fn call<B: Serialize, R: DeserializeOwned>(
+    config: &WidgetConfig,
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<R, ApiFailure> {
     let url = format!("{}{}{}", config.api, API_PREFIX, path);
     let controller = web_sys::AbortController::new().map_err(|_| ApiFailure::Network)?;
+    let signal = controller.signal();
+    let builder = RequestBuilder::new(&url)
+        .method(method)
+        .header(MODE_HEADER, config.mode.as_str())
+        .credentials(web_sys::RequestCredentials::Include)
+        .abort_signal(Some(&signal));
+    // `json` also sets `Content-Type: application/json`, which the shim requires on POSTs.
+    let request = match body {
+        Some(b) => builder.json(b),
+        None => builder.build(),
+    }
+    .map_err(|_| ApiFailure::Unreadable)?;
+
     let timed_out = std::rc::Rc::new(std::cell::Cell::new(false));
     let abort = {
         let (controller, timed_out) = (controller.clone(), timed_out.clone());
@@ -55,30 +153,58 @@ async fn get_json<R: DeserializeOwned>(config: &WidgetConfig, path: &str) -> Res
     let timer = window
         .set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), TIMEOUT_MS)
         .map_err(|_| ApiFailure::Network)?;
-    let signal = controller.signal();
-    let sent = Request::get(&url)
-        .header(MODE_HEADER, config.mode.as_str())
-        .credentials(web_sys::RequestCredentials::Include)
-        .abort_signal(Some(&signal))
-        .send()
-        .await;
-    window.clear_timeout_with_handle(timer);
-    drop(abort);
+    let sent = request.send().await;
     let response = match sent {
         Ok(r) => r,
-        Err(_) if timed_out.get() => return Err(ApiFailure::Timeout),
-        Err(_) => return Err(ApiFailure::Network),
+        Err(_) => {
+            window.clear_timeout_with_handle(timer);
+            return Err(if timed_out.get() { ApiFailure::Timeout } else { ApiFailure::Network });
+        }
     };
-    read(response).await
+    // The body is read under the same time limit: a server that sends headers and then stalls
+    // must not leave a button spinning forever.
+    let outcome = read(response).await;
+    window.clear_timeout_with_handle(timer);
+    drop(abort);
+    match outcome {
+        Err(ApiFailure::Network) if timed_out.get() => Err(ApiFailure::Timeout),
+        other => other,
+    }
 }
 
 async fn read<R: DeserializeOwned>(response: Response) -> Result<R, ApiFailure> {
+    let status = response.status();
+    // 204 has no body by definition; other answers are read as text first so that an empty
+    // body (202 or 200 from a route with nothing to say) is not a JSON syntax error.
+    let text = if status == 204 { String::new() } else { response.text().await.map_err(|_| ApiFailure::Network)? };
     if response.ok() {
-        return response.json::<R>().await.map_err(|_| ApiFailure::Unreadable);
+        return parse::<R>(&text).await.ok_or(ApiFailure::Unreadable);
     }
-    match response.json::<ApiError>().await {
-        Ok(e) => Err(ApiFailure::Api(e.code)),
-        Err(_) if response.status() >= 500 => Err(ApiFailure::Api(ErrorCode::Unavailable)),
-        Err(_) => Err(ApiFailure::Unreadable),
+    match parse::<ApiError>(&text).await {
+        Some(e) => Err(ApiFailure::Api {
+            code: e.code,
+            retry_after_secs: e.retry_after_secs.or_else(|| retry_after_header(&response)),
+        }),
+        None if status == 429 => {
+            Err(ApiFailure::Api { code: ErrorCode::RateLimited, retry_after_secs: retry_after_header(&response) })
+        }
+        None if status >= 500 => Err(ApiFailure::code(ErrorCode::Unavailable)),
+        None => Err(ApiFailure::Unreadable),
     }
+}
+
+/// Empty text deserialises as `()` (so `R = ()` accepts it and any other type refuses it);
+/// anything else as JSON. gloo-net parses JSON only from a `Response`, so the text is wrapped
+/// in one again rather than pulling in a second JSON dependency.
+async fn parse<R: DeserializeOwned>(text: &str) -> Option<R> {
+    if text.trim().is_empty() {
+        return R::deserialize(().into_deserializer()).map_err(|_: serde::de::value::Error| ()).ok();
+    }
+    let wrapped = Response::builder().body(Some(text)).ok()?;
+    wrapped.json::<R>().await.ok()
+}
+
+/// `Retry-After` in seconds, when the body did not say (only readable cross-origin if exposed).
+fn retry_after_header(response: &Response) -> Option<u32> {
+    response.headers().get("retry-after").and_then(|v| v.trim().parse().ok())
 }

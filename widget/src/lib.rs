@@ -4,7 +4,11 @@
 mod api;
 mod app;
 mod components;
+mod countdown;
+mod focus;
+mod form;
 mod i18n;
+mod nav;
 mod screens;
 
 use leptos::prelude::*;

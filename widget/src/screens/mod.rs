@@ -1,3 +1,10 @@
-//! Whole screens of the widget, one per file.
+//! Whole screens of the widget, one per file, and the shell that switches between them.
 
-pub mod welcome;
+pub mod change_password;
+pub mod change_phone;
+pub mod home;
+pub mod login;
+pub mod profile;
+pub mod register;
+pub mod reset;
+pub mod shell;

@@ -1,0 +1,86 @@
+//! Which screen is showing, who is signed in, and the one-line notice the next screen shows.
+//!
+//! Navigation is an in-memory signal, not the URL: the widget lives inside someone else's page,
+//! whose address and history are not ours to change.
+
+use kabinet_api::auth::SessionInfo;
+use leptos::prelude::*;
+
+use crate::api::ApiFailure;
+use crate::i18n::T;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Login,
+    Register,
+    Reset,
+    Home,
+    Profile,
+}
+
+/// Shared by every screen through context; all fields are signals, so it is `Copy`.
+#[derive(Clone, Copy)]
+pub struct Nav {
+    screen: RwSignal<Screen>,
+    pub session: RwSignal<Option<SessionInfo>>,
+    /// Said once on the next screen (e.g. «Вы вышли из кабинета.»), then forgotten.
+    notice: StoredValue<Option<T>>,
+    /// False until the person first moves between screens: the first screen must not take
+    /// focus, since that would scroll the host page to the widget on load.
+    navigated: StoredValue<bool>,
+}
+
+impl Nav {
+    pub fn new(session: Option<SessionInfo>) -> Self {
+        let screen = if session.is_some() { Screen::Home } else { Screen::Login };
+        Nav {
+            screen: RwSignal::new(screen),
+            session: RwSignal::new(session),
+            notice: StoredValue::new(None),
+            navigated: StoredValue::new(false),
+        }
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.screen.get()
+    }
+
+    pub fn go(&self, to: Screen) {
+        self.navigated.set_value(true);
+        self.screen.set(to);
+    }
+
+    /// Whether a screen that has just appeared should move focus to its heading.
+    pub fn should_focus(&self) -> bool {
+        self.navigated.get_value()
+    }
+
+    /// The notice for the screen being built, if any; it is shown once.
+    pub fn take_notice(&self) -> Option<T> {
+        let n = self.notice.get_value();
+        self.notice.set_value(None);
+        n
+    }
+
+    pub fn signed_in(&self, info: SessionInfo) {
+        self.session.set(Some(info));
+        self.go(Screen::Home);
+    }
+
+    /// Back to the login screen with `notice` said there.
+    pub fn signed_out(&self, notice: T) {
+        self.session.set(None);
+        self.notice.set_value(Some(notice));
+        self.go(Screen::Login);
+    }
+
+    /// After a call that needs a session: if the server says there is none any more, the person
+    /// is taken to the login screen and told why. Returns whether that happened.
+    pub fn session_ended(&self, failure: &ApiFailure) -> bool {
+        let ended = failure.is(kabinet_api::ErrorCode::Unauthenticated);
+        if ended {
+            self.signed_out(T::SessionEnded);
+        }
+        ended
+    }
+}

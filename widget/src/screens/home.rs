@@ -1,0 +1,76 @@
+//! The cabinet's home: a greeting, the sections that are coming, the profile and sign-out.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::components::{form_alert::FormAlert, screen_heading::ScreenHeading};
+use crate::form::FormState;
+use crate::i18n::{fill, t, T};
+use crate::nav::{Nav, Screen};
+use crate::WidgetConfig;
+
+/// The cabinet's sections in the order a client looks for them.
+const SECTIONS: [T; 7] = [T::Loans, T::Savings, T::Shares, T::Applications, T::Messages, T::Payments, T::Documents];
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let config = expect_context::<WidgetConfig>();
+    let lang = config.lang;
+    let nav = expect_context::<Nav>();
+    let Some(info) = nav.session.get_untracked() else {
+        // Nobody is signed in (cannot normally happen): the login screen is the honest answer.
+        nav.go(Screen::Login);
+        return ().into_any();
+    };
+    let logout = FormState::new();
+
+    let sign_out = move |_| {
+        if !logout.begin() {
+            return;
+        }
+        logout.sending();
+        let config = config.clone();
+        spawn_local(async move {
+            match api::logout(&config).await {
+                // Already signed out on the server: to the person, the outcome is the same.
+                Ok(()) => nav.signed_out(T::LoggedOut),
+                Err(f) if f.is(kabinet_api::ErrorCode::Unauthenticated) => nav.signed_out(T::LoggedOut),
+                Err(f) => logout.fail(f),
+            }
+        });
+    };
+
+    let sections = SECTIONS
+        .iter()
+        .map(|s| {
+            view! {
+                <li class="kb-section">
+                    <span class="kb-section-name">{t(lang, *s)}</span>
+                    <span class="kb-badge">{t(lang, T::Soon)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <section class="kb-card kb-home" aria-labelledby="kb-home-title" data-kb-screen="home">
+            <ScreenHeading id="kb-home-title" text=fill(lang, T::Hello, &[("name", &info.client.greeting_name)])/>
+            <p class="kb-fullname">{info.client.full_name.clone()}</p>
+            <div class="kb-actions">
+                <button type="button" class="kb-button" on:click=move |_| nav.go(Screen::Profile)>{t(lang, T::Profile)}</button>
+                <button type="button" class="kb-button kb-button-secondary" on:click=sign_out disabled=move || logout.busy.get()
+                    aria-busy=move || logout.busy.get().then_some("true")>
+                    {move || t(lang, if logout.busy.get() { T::Sending } else { T::Logout })}
+                </button>
+            </div>
+            <FormAlert form=logout id="kb-logout-error"/>
+        </section>
+        <section class="kb-card kb-sections-card" aria-labelledby="kb-sections-title">
+            <h3 class="kb-subtitle" id="kb-sections-title">{t(lang, T::SectionsTitle)}</h3>
+            <p class="kb-hint">{t(lang, T::SectionsSoon)}</p>
+            <ul class="kb-sections">{sections}</ul>
+        </section>
+    }
+    .into_any()
+}

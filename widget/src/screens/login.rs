@@ -1,0 +1,79 @@
+//! Sign-in by phone number and password, with the ways to register or recover a password.
+
+use kabinet_api::auth::LoginRequest;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::components::{
+    form_alert::FormAlert, password_field::PasswordField, screen_heading::ScreenHeading, submit_button::SubmitButton,
+    text_field::TextField,
+};
+use crate::form::{self, FormState, PASSWORD_CODES, PHONE_CODES};
+use crate::i18n::{t, T};
+use crate::nav::{Nav, Screen};
+use crate::WidgetConfig;
+
+const ERROR_ID: &str = "kb-login-error";
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let config = expect_context::<WidgetConfig>();
+    let lang = config.lang;
+    let nav = expect_context::<Nav>();
+    let notice = nav.take_notice();
+    let phone = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let form = FormState::new();
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !form.begin() {
+            return;
+        }
+        let checked = (|| {
+            let p = form::phone(&phone.get_untracked(), T::PhoneLabel)?;
+            let pw = form::password(&password.get_untracked(), T::PasswordLabel)?;
+            Ok::<_, form::Problem>((p, pw))
+        })();
+        let (p, pw) = match checked {
+            Ok(v) => v,
+            Err(problem) => return form.refuse(problem),
+        };
+        form.sending();
+        let config = config.clone();
+        spawn_local(async move {
+            let body = LoginRequest { phone: p.as_e164().to_owned(), password: pw };
+            match api::login(&config, &body).await {
+                Ok(info) => {
+                    form.finish();
+                    nav.signed_in(info);
+                }
+                Err(f) => form.fail(f),
+            }
+        });
+    };
+
+    view! {
+        <section class="kb-card kb-login" aria-labelledby="kb-login-title" data-kb-screen="login">
+            <ScreenHeading id="kb-login-title" text=t(lang, T::LoginTitle)/>
+            {notice.map(|n| view! { <p class="kb-notice" role="status">{t(lang, n)}</p> })}
+            <p class="kb-intro">{t(lang, T::Intro)}</p>
+            <form class="kb-form" novalidate on:submit=submit>
+                <TextField id="kb-login-phone" label=T::PhoneLabel value=phone kind="tel" autocomplete="tel" inputmode="tel"
+                    hint=T::PhoneHint invalid=form.marks(PHONE_CODES, T::PhoneLabel) error_id=ERROR_ID/>
+                <PasswordField id="kb-login-password" label=T::PasswordLabel value=password autocomplete="current-password"
+                    invalid=form.marks(PASSWORD_CODES, T::PasswordLabel) error_id=ERROR_ID/>
+                <FormAlert form=form id=ERROR_ID/>
+                <div class="kb-actions">
+                    <SubmitButton label=T::LoginSubmit busy=form.busy blocked=form.blocked()/>
+                </div>
+            </form>
+            <p class="kb-hint kb-first-time">{t(lang, T::NoAccountYet)}</p>
+            <div class="kb-links">
+                <button type="button" class="kb-linkbutton" on:click=move |_| nav.go(Screen::Register)>{t(lang, T::ToRegister)}</button>
+                <button type="button" class="kb-linkbutton" on:click=move |_| nav.go(Screen::Reset)>{t(lang, T::ForgotPassword)}</button>
+            </div>
+        </section>
+    }
+}

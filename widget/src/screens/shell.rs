@@ -1,0 +1,28 @@
+//! The frame around every screen: the organisation's name, the current screen, the legal line.
+
+use kabinet_api::auth::SessionInfo;
+use kabinet_api::OrgInfo;
+use leptos::prelude::*;
+
+use crate::components::{contacts::Contacts, org_footer::OrgFooter};
+use crate::nav::{Nav, Screen};
+use crate::screens::{home::Home, login::Login, profile::Profile, register::Register, reset::Reset};
+
+#[component]
+pub fn Shell(org: OrgInfo, session: Option<SessionInfo>) -> impl IntoView {
+    let name = org.name.clone();
+    provide_context(org);
+    let nav = Nav::new(session);
+    provide_context(nav);
+    view! {
+        <p class="kb-org">{name}</p>
+        {move || match nav.screen() {
+            Screen::Login => view! { <Login/><Contacts/> }.into_any(),
+            Screen::Register => view! { <Register/><Contacts/> }.into_any(),
+            Screen::Reset => view! { <Reset/><Contacts/> }.into_any(),
+            Screen::Home => view! { <Home/> }.into_any(),
+            Screen::Profile => view! { <Profile/> }.into_any(),
+        }}
+        <OrgFooter/>
+    }
+}
