@@ -77,6 +77,12 @@ impl Browser {
         ];
         if block_third_party_cookies {
             args.push("--test-third-party-cookie-phaseout".into());
+            // chromedriver's computed role and label come back empty for elements in an
+            // out-of-process (cross-site) frame; keep the frame in-process so tests can still
+            // find things by role and name. Cookie partitioning keys on the top-level site,
+            // not on the process, so this changes nothing the test is about.
+            args.push("--disable-site-isolation-trials".into());
+            args.push("--disable-features=IsolateOrigins,site-per-process".into());
         }
         // cookie_controls_mode 1 = "block third-party cookies" in the settings page.
         let prefs = if block_third_party_cookies {

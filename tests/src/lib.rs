@@ -181,6 +181,11 @@ impl Stack {
     }
 
     pub async fn start_with(db: Db, layout: Layout) -> Stack {
+        Self::start_configured(db, layout, |_| {}).await
+    }
+
+    /// A stack whose shim configuration the test adjusts (limits, lifetimes).
+    pub async fn start_configured(db: Db, layout: Layout, edit: impl FnOnce(&mut Config)) -> Stack {
         let dir = tempfile::tempdir().expect("temp dir");
         let (shim_l, site_l, foreign_l) = (bind().await, bind().await, bind().await);
         let port = |l: &tokio::net::TcpListener| l.local_addr().expect("bound").port();
@@ -196,6 +201,7 @@ impl Stack {
         if layout == Layout::OtherSite {
             config.auth.cookie = kabinet_shim::config::CookieLayout::Partitioned;
         }
+        edit(&mut config);
         let shim = TestShim::start(config, shim_l).await;
         let mut stops = Vec::new();
         for l in [site_l, foreign_l] {
