@@ -10,7 +10,8 @@ use kabinet_tests::{pkg_dir, workspace_root, Db, Stack};
 
 pub(crate) const WAIT: Duration = Duration::from_secs(30);
 const DEFAULT_ACCENT: &str = "rgba(29, 78, 216, 1)";
-const WELCOME: &str = "Добро пожаловать в личный кабинет";
+/// The first screen of a visitor with no session: the login form.
+const WELCOME: &str = "Вход в личный кабинет";
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Mode {
