@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use kabinet_tests::browser::{eventually, within, Browser, Scope};
-use kabinet_tests::client::{next_code, Client as ApiClient};
+use kabinet_tests::client::{next_code, sms_count, Client as ApiClient};
 use kabinet_tests::{captured_logs, pkg_dir, Db, Layout, Stack};
 use serde_json::json;
 
@@ -20,6 +20,8 @@ const E164: &str = "+79161234567";
 const FIRST_PASSWORD: &str = "корова на льду 1";
 const RESET_PASSWORD: &str = "второй пароль 22";
 const LAST_PASSWORD: &str = "третий пароль 333";
+const NEW_PHONE: &str = "+7 903 555-00-00";
+const NEW_E164: &str = "+79035550000";
 
 async fn type_into(scope: &Scope<'_>, label: &str, text: &str) {
     let field = scope.by_role_exact("textbox", label, WAIT).await;
@@ -151,9 +153,11 @@ async fn full_flow() {
     press(&w, "Забыли пароль?").await;
     heading(&w, "Восстановление пароля").await;
     type_into(&w, "Номер телефона", PHONE).await;
+    shot(&b, "06-reset").await;
+    let w = widget(c, mode).await;
     press(&w, "Получить код").await;
     w.by_role_exact("textbox", "Код из SMS", WAIT).await;
-    shot(&b, "06-reset-code").await;
+    shot(&b, "06b-reset-code").await;
     let code = code_from_panel(c, mode, &code).await;
     let w = widget(c, mode).await;
     type_into(&w, "Код из SMS", &code).await;
@@ -175,13 +179,34 @@ async fn full_flow() {
     announced(&w, "Пароль изменён.").await;
     shot(&b, "07-profile").await;
 
-    // The new password works after a reload (the session cookie carried the reload too).
+    // A reload keeps the session (the cookie carried it).
     c.refresh().await.unwrap();
     let w = widget(c, mode).await;
     heading(&w, "Здравствуйте, Мария Петровна!").await;
+
+    // Profile: change the phone, with the password and a code to each number.
+    press(&w, "Профиль").await;
+    heading(&w, "Смена номера телефона").await;
+    let sim = stack.shim.state.sms_simulator().unwrap().clone();
+    let (old_before, new_before) = (sms_count(&sim, E164), sms_count(&sim, NEW_E164));
+    type_into(&w, "Новый номер", NEW_PHONE).await;
+    type_into(&w, "Пароль", LAST_PASSWORD).await;
+    press(&w, "Получить коды").await;
+    let code_old = next_code(&sim, E164, old_before).await;
+    let code_new = next_code(&sim, NEW_E164, new_before).await;
+    type_into(&w, "Код из SMS на старый номер", &code_old).await;
+    type_into(&w, "Код из SMS на новый номер", &code_new).await;
+    shot(&b, "08-phone-codes").await;
+    let w = widget(c, mode).await;
+    press(&w, "Подтвердить").await;
+    announced(&w, "Номер телефона изменён.").await;
+
+    // Out, and in again with the new phone and the last password.
+    press(&w, "Назад").await;
+    heading(&w, "Здравствуйте, Мария Петровна!").await;
     press(&w, "Выйти").await;
     heading(&w, "Вход в личный кабинет").await;
-    type_into(&w, "Номер телефона", PHONE).await;
+    type_into(&w, "Номер телефона", NEW_PHONE).await;
     type_into(&w, "Пароль", LAST_PASSWORD).await;
     press(&w, "Войти").await;
     heading(&w, "Здравствуйте, Мария Петровна!").await;
@@ -189,14 +214,14 @@ async fn full_flow() {
     let token = cookies.iter().find(|(n, _)| n == "__Host-kabinet_sid").map(|(_, v)| v.clone()).expect("session cookie");
 
     let events: Vec<String> = stack.shim.state.store().audit_rows(0, 1000).await.unwrap().into_iter().map(|r| r.event).collect();
-    for e in ["registration_completed", "logout", "login_failed", "password_reset", "password_changed", "login_succeeded"] {
+    for e in ["registration_completed", "logout", "login_failed", "password_reset", "password_changed", "phone_changed", "login_succeeded"] {
         assert!(events.iter().any(|x| x == e), "{e} not journaled");
     }
 
     // Nothing secret reached the logs.
     let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
     assert!(text.contains("request"), "the logs were captured");
-    for secret in [FIRST_PASSWORD, RESET_PASSWORD, LAST_PASSWORD, &code, &token] {
+    for secret in [FIRST_PASSWORD, RESET_PASSWORD, LAST_PASSWORD, &code, &code_old, &code_new, &token] {
         assert!(!text.contains(secret), "a secret ({}…) is in the logs", &secret[..3.min(secret.len())]);
     }
     b.close().await;
