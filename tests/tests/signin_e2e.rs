@@ -78,6 +78,10 @@ async fn code_from_panel(c: &Client, mode: Mode, before: &str) -> String {
 
 async fn shot(b: &Browser, name: &str) {
     let _ = b.client.enter_parent_frame().await;
+    // The frame resizes itself after a change and repaints a moment later; a picture taken in
+    // between shows an empty frame.
+    let _ = b.client.execute("window.scrollTo(0, 0)", vec![]).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
     b.screenshot_full(&screenshot_path(&format!("signin-{name}"))).await;
 }
 

@@ -192,7 +192,9 @@ fn demo() -> Result<()> {
     let data = root.join(".kabinet");
     std::fs::create_dir_all(&data)?;
 
-    let bin = root.join("target/debug");
+    // Where cargo put the binaries: CARGO_TARGET_DIR when set, else target/.
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let bin = target.join("debug");
     let mut services = [
         Service::spawn(
             "kabinet-shim",
