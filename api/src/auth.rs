@@ -38,8 +38,9 @@ pub struct ConsentDocument {
     pub text: String,
 }
 
-/// Step 1 of registration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Step 1 of registration. The password is checked against the policy here, so the person
+/// learns at once if it is refused, but it is not kept: it comes again with the code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
@@ -63,16 +64,19 @@ pub struct CodeSent {
     pub expires_in_secs: u32,
 }
 
-/// Step 2 of registration: the code from the SMS.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Step 2 of registration: the code from the SMS and the password the account gets. Taking
+/// the password here, not at step 1, means someone who triggers a new code for a client's
+/// phone cannot choose the password of the account that the client's code then opens.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmRequest {
     pub phone: String,
     pub code: String,
+    pub password: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -110,7 +114,7 @@ pub struct ResetRequest {
 
 /// Step 2 of a password reset. It does not sign in: the client then logs in with the new
 /// password, and every other session has ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResetConfirmRequest {
@@ -120,7 +124,7 @@ pub struct ResetConfirmRequest {
 }
 
 /// Password change inside the cabinet; the current password is required.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
@@ -129,7 +133,7 @@ pub struct ChangePasswordRequest {
 }
 
 /// Step 1 of a phone change: the password again, then codes go to the old and the new number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePhoneRequest {
@@ -138,11 +142,48 @@ pub struct ChangePhoneRequest {
 }
 
 /// Step 2 of a phone change: both codes. Every session ends; the answer carries a new one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePhoneConfirmRequest {
     pub new_phone: String,
     pub code_old: String,
     pub code_new: String,
+}
+
+/// Debug output of requests that carry a password or a code: everything else as usual, the
+/// secrets as `[redacted]`, so no `?request` in a log line can leak them.
+macro_rules! redacted_debug {
+    ($t:ident { $($shown:ident),* } hides { $($hidden:ident),* }) => {
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut d = f.debug_struct(stringify!($t));
+                $( d.field(stringify!($shown), &self.$shown); )*
+                $( let _ = &self.$hidden; d.field(stringify!($hidden), &"[redacted]"); )*
+                d.finish()
+            }
+        }
+    };
+}
+
+redacted_debug!(RegisterRequest { full_name, phone, consent_version } hides { password });
+redacted_debug!(ConfirmRequest { phone } hides { code, password });
+redacted_debug!(LoginRequest { phone } hides { password });
+redacted_debug!(ResetConfirmRequest { phone } hides { code, new_password });
+redacted_debug!(ChangePasswordRequest {} hides { current_password, new_password });
+redacted_debug!(ChangePhoneRequest { new_phone } hides { password });
+redacted_debug!(ChangePhoneConfirmRequest { new_phone } hides { code_old, code_new });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let r = ConfirmRequest { phone: "+79161234567".into(), code: "123456".into(), password: "секрет-пароль".into() };
+        let s = format!("{r:?}");
+        assert!(s.contains("+79161234567") && !s.contains("123456") && !s.contains("секрет"), "{s}");
+        let r = ChangePasswordRequest { current_password: "old-secret".into(), new_password: "new-secret".into() };
+        assert!(!format!("{r:?}").contains("secret"));
+    }
 }

@@ -55,6 +55,10 @@ impl App {
             ledger.seed_demo(clock.now().unix_timestamp()).await?;
         }
         let (sms, sms_simulator) = gateways::sms::build(&config).await?;
+        // The first unknown-phone login would otherwise pay for making the dummy hash.
+        tokio::task::spawn_blocking(|| {
+            let _ = auth::password::dummy_hash();
+        });
         let state = AppState::new(config, store, clock, Arc::new(ledger), sms, sms_simulator);
         Ok(App { state, listener, addr, signer: Arc::new(signer) })
     }

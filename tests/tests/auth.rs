@@ -63,7 +63,7 @@ impl Env {
         let r = c.post("/auth/register", &register_body(name, phone, PASSWORD)).await;
         assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
         let code = next_code(self.sim(), phone, before).await;
-        let r = c.post("/auth/register/confirm", &json!({"phone": phone, "code": code})).await;
+        let r = c.post("/auth/register/confirm", &json!({"phone": phone, "code": code, "password": PASSWORD})).await;
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
         c
     }
@@ -122,7 +122,7 @@ async fn register_login_logout_reset_and_change_password() {
     let code = next_code(&sim, MARIA_PHONE, 0).await;
     let sms = sim.messages().into_iter().rev().find(|m| m.phone == MARIA_PHONE).unwrap();
     assert!(sms.text.contains("Никому не сообщайте код"), "{}", sms.text);
-    let r = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code})).await;
+    let r = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code, "password": PASSWORD})).await;
     assert_eq!(r.status, 200);
     let info: SessionInfo = r.json();
     assert_eq!(info.client.full_name, MARIA);
@@ -226,6 +226,10 @@ async fn phone_change_needs_the_password_and_both_codes_and_ends_every_session()
     let mut c = env.register(SERGEY, SERGEY_PHONE).await;
     let (mut other, _) = env.login(SERGEY_PHONE, PASSWORD).await;
     let new_phone = "+79035550000";
+    // The old number's own send limits count too (its registration code went a moment ago).
+    let r = c.post("/auth/phone", &json!({"new_phone": new_phone, "password": PASSWORD})).await;
+    assert_eq!(r.err(), (429, ErrorCode::RateLimited));
+    env.advance(61);
 
     let r = c.post("/auth/phone", &json!({"new_phone": new_phone, "password": "не тот пароль"})).await;
     assert_eq!(r.err(), (422, ErrorCode::WrongPassword));
@@ -307,8 +311,8 @@ async fn found_and_not_found_answer_byte_for_byte_the_same() {
     assert_eq!(sms_count(env.sim(), "+79500000001"), 0, "no SMS to a stranger");
 
     // A wrong code for the stranger's decoy is answered like a wrong code for a client.
-    let a = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": "000000"})).await;
-    let b = c.post("/auth/register/confirm", &json!({"phone": "+79500000001", "code": "000000"})).await;
+    let a = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": "000000", "password": PASSWORD})).await;
+    let b = c.post("/auth/register/confirm", &json!({"phone": "+79500000001", "code": "000000", "password": PASSWORD})).await;
     assert_eq!(fingerprint(&a), fingerprint(&b));
 
     // Reset: a registered phone and an unknown one.
@@ -369,7 +373,7 @@ async fn bad_input_gets_a_stable_code_and_changes_nothing() {
         ("/auth/register", json!([1, 2, 3]), 400, ErrorCode::InvalidJson),
         ("/auth/login", json!({"phone": "not a phone", "password": PASSWORD}), 422, ErrorCode::InvalidPhone),
         ("/auth/reset", json!({"phone": ""}), 422, ErrorCode::InvalidPhone),
-        ("/auth/register/confirm", json!({"phone": "+7", "code": "123456"}), 422, ErrorCode::InvalidPhone),
+        ("/auth/register/confirm", json!({"phone": "+7", "code": "123456", "password": PASSWORD}), 422, ErrorCode::InvalidPhone),
         ("/auth/password", json!({"current_password": "x", "new_password": "y"}), 401, ErrorCode::Unauthenticated),
     ];
     for (path, body, status, code) in cases {
@@ -436,7 +440,7 @@ async fn codes_expire_are_single_use_bound_to_purpose_and_counted() {
     c.post("/auth/register", &register_body(MARIA, MARIA_PHONE, PASSWORD)).await;
     let code = next_code(&sim, MARIA_PHONE, 0).await;
     env.advance(301);
-    let r = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code})).await;
+    let r = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code, "password": PASSWORD})).await;
     assert_eq!(r.err(), (422, ErrorCode::CodeExpired));
 
     // Wrong, then right, then used.
@@ -444,16 +448,16 @@ async fn codes_expire_are_single_use_bound_to_purpose_and_counted() {
     c.post("/auth/register", &register_body(MARIA, MARIA_PHONE, PASSWORD)).await;
     let code = next_code(&sim, MARIA_PHONE, before).await;
     let wrong = if code == "111111" { "222222" } else { "111111" };
-    let r = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": wrong})).await;
+    let r = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": wrong, "password": PASSWORD})).await;
     assert_eq!(r.err(), (422, ErrorCode::CodeInvalid));
     // A registration code is no reset code.
     let r = c
         .post("/auth/reset/confirm", &json!({"phone": MARIA_PHONE, "code": code, "new_password": "другой пароль 9"}))
         .await;
     assert_eq!(r.err(), (422, ErrorCode::CodeInvalid));
-    let r = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code})).await;
+    let r = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code, "password": PASSWORD})).await;
     assert_eq!(r.status, 200);
-    let r = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code})).await;
+    let r = c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code, "password": PASSWORD})).await;
     assert_eq!(r.err(), (422, ErrorCode::CodeUsed));
 
     // Five wrong tries, then even the right code is refused.
@@ -487,7 +491,7 @@ async fn concurrent_code_submissions_are_counted_atomically() {
             .map(|_| {
                 let mut c = env.client();
                 tokio::spawn(async move {
-                    c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": wrong})).await.code()
+                    c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": wrong, "password": PASSWORD})).await.code()
                 })
             })
             .collect();
@@ -512,7 +516,7 @@ async fn concurrent_code_submissions_are_counted_atomically() {
                 let mut c = env.client();
                 let code = code.clone();
                 tokio::spawn(async move {
-                    c.post("/auth/register/confirm", &json!({"phone": SERGEY_PHONE, "code": code})).await.status
+                    c.post("/auth/register/confirm", &json!({"phone": SERGEY_PHONE, "code": code, "password": PASSWORD})).await.status
                 })
             })
             .collect();
@@ -717,7 +721,7 @@ async fn two_instances_on_one_postgres_share_sessions_codes_and_limits() {
     assert_eq!(c.post("/auth/register", &register_body(MARIA, MARIA_PHONE, PASSWORD)).await.status, 202);
     let code = next_code(a.sim(), MARIA_PHONE, 0).await;
     c.base = b.shim.loopback.clone();
-    assert_eq!(c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code})).await.status, 200);
+    assert_eq!(c.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code, "password": PASSWORD})).await.status, 200);
 
     // A session made on B works on A, and logging out on A ends it on B.
     c.base = a.shim.loopback.clone();
@@ -755,5 +759,79 @@ async fn old_code_requests_and_codes_are_pruned_but_evidence_stays() {
     assert!(env.shim.state.auth().prune(env.shim.state.now_secs()).await.unwrap() >= 2);
     assert_eq!((count("sms_requests").await, count("sms_codes").await), (0, 0));
     assert_eq!(count("sms_messages").await, 1, "the SMS evidence is kept");
+    env.shim.stop().await;
+}
+
+#[tokio::test]
+async fn whoever_asks_for_a_code_cannot_choose_the_password_it_opens() {
+    let env = Env::start(Db::Sqlite, |_| {}).await;
+    let sim = env.sim().clone();
+    // The client asks for a code; an attacker who knows the name and phone asks again later,
+    // with a password of their own; the client types the newest code with their password.
+    let mut client = env.client();
+    assert_eq!(client.post("/auth/register", &register_body(MARIA, MARIA_PHONE, PASSWORD)).await.status, 202);
+    let _ = next_code(&sim, MARIA_PHONE, 0).await;
+    env.advance(61);
+    let mut attacker = env.client();
+    let before = sms_count(&sim, MARIA_PHONE);
+    assert_eq!(attacker.post("/auth/register", &register_body(MARIA, MARIA_PHONE, "пароль злоумышленника")).await.status, 202);
+    let code = next_code(&sim, MARIA_PHONE, before).await;
+    let r = client.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code, "password": PASSWORD})).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(env.login(MARIA_PHONE, "пароль злоумышленника").await.1.status, 401);
+    assert_eq!(env.login(MARIA_PHONE, PASSWORD).await.1.status, 200);
+    // A weak password at the code step is refused before the code is spent.
+    let mut c = env.client();
+    env.advance(61);
+    let before = sms_count(&sim, SERGEY_PHONE);
+    c.post("/auth/register", &register_body(SERGEY, SERGEY_PHONE, PASSWORD)).await;
+    let code = next_code(&sim, SERGEY_PHONE, before).await;
+    let r = c.post("/auth/register/confirm", &json!({"phone": SERGEY_PHONE, "code": code, "password": "Password1!"})).await;
+    assert_eq!(r.err(), (422, ErrorCode::PasswordCommon));
+    let r = c.post("/auth/register/confirm", &json!({"phone": SERGEY_PHONE, "code": code, "password": PASSWORD})).await;
+    assert_eq!(r.status, 200);
+    env.shim.stop().await;
+}
+
+#[tokio::test]
+async fn parallel_password_guesses_cannot_outrun_the_delay() {
+    for db in [Db::Sqlite, Db::Postgres(kabinet_tests::postgres_server_url())] {
+        let env = Env::start(db.clone(), |_| {}).await;
+        let _ = env.register(MARIA, MARIA_PHONE).await;
+        let tasks: Vec<_> = (0..30)
+            .map(|_| {
+                let mut c = env.client();
+                tokio::spawn(async move {
+                    c.post("/auth/login", &json!({"phone": MARIA_PHONE, "password": "не тот пароль"})).await.status
+                })
+            })
+            .collect();
+        let mut checked = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                401 => checked += 1,
+                429 => {}
+                other => panic!("unexpected {other}"),
+            }
+        }
+        assert_eq!(checked, 5, "30 parallel guesses, only the 5 free ones are checked, on {db:?}");
+        env.shim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn re_entering_the_password_in_the_cabinet_is_throttled_too() {
+    let env = Env::start(Db::Sqlite, |_| {}).await;
+    let mut c = env.register(MARIA, MARIA_PHONE).await;
+    for _ in 0..5 {
+        let r = c.post("/auth/password", &json!({"current_password": "угадываю пароль", "new_password": "новый пароль 77"})).await;
+        assert_eq!(r.err(), (422, ErrorCode::WrongPassword));
+    }
+    let r = c.post("/auth/phone", &json!({"new_phone": "+79035550000", "password": PASSWORD})).await;
+    assert_eq!(r.err(), (429, ErrorCode::RateLimited), "even the right password waits");
+    assert_eq!(r.retry_after(), Some(60));
+    env.advance(60);
+    let r = c.post("/auth/password", &json!({"current_password": PASSWORD, "new_password": "новый пароль 77"})).await;
+    assert_eq!(r.status, 204);
     env.shim.stop().await;
 }

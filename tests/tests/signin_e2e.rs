@@ -96,7 +96,7 @@ async fn register_via_api(stack: &Stack) {
         .await;
     assert_eq!(r.status, 202);
     let code = next_code(sim, E164, 0).await;
-    assert_eq!(api.post("/auth/register/confirm", &json!({"phone": E164, "code": code})).await.status, 200);
+    assert_eq!(api.post("/auth/register/confirm", &json!({"phone": E164, "code": code, "password": FIRST_PASSWORD})).await.status, 200);
 }
 
 async fn full_flow() {

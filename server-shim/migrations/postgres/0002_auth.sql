@@ -69,17 +69,22 @@ CREATE TABLE sms_messages (
     message_id    TEXT    NOT NULL DEFAULT '',
     phone         TEXT    NOT NULL,
     purpose       TEXT    NOT NULL,
-    text_sha256   TEXT    NOT NULL,
+    -- HMAC-SHA-256 of the exact text under auth.code_secret: a plain hash of a known
+    -- template with six digits would give the code back.
+    text_hmac     TEXT    NOT NULL,
     sent_at       BIGINT  NOT NULL,
     raw_response  TEXT    NOT NULL DEFAULT '',
     error         TEXT    NOT NULL DEFAULT ''
 );
 
--- Consecutive failed logins per phone, known or not (so the delay tells nothing).
+-- Consecutive failed password checks per phone, known or not (so the delay tells nothing).
+-- An attempt is counted before the password is checked, and only while blocked_until has
+-- passed, so parallel guesses cannot slip past the delay.
 CREATE TABLE login_failures (
     phone            TEXT    PRIMARY KEY,
     failures         BIGINT  NOT NULL,
-    last_failure_at  BIGINT  NOT NULL
+    last_failure_at  BIGINT  NOT NULL,
+    blocked_until    BIGINT  NOT NULL DEFAULT 0
 );
 
 -- Sessions: only the SHA-256 of the cookie's token is stored; uid is the public id the

@@ -90,6 +90,9 @@ impl Limits {
             ("ip_net", &net, HOUR, i64::from(c.sends_per_ip_hour)),
             ("prefix", phone.prefix(), HOUR, i64::from(c.sends_per_prefix_hour)),
         ];
+        // Every limit is checked and the longest wait answered: the shortest would only send
+        // the person back to be refused again.
+        let mut wait: Option<i64> = None;
         for (column, key, window, limit) in checks {
             if window <= 0 || limit <= 0 {
                 continue;
@@ -109,59 +112,84 @@ impl Limits {
                 .await?;
             if let Some(row) = blocking {
                 let at: i64 = row.get(0);
-                tx.rollback().await?;
                 if column == "prefix" {
                     tracing::warn!(prefix = %key, "code requests per number prefix over the limit (possible SMS pumping)");
                 }
-                return Ok(Err(SendRefusal::RetryAfter((at + window - now).max(1) as u32)));
+                wait = Some(wait.unwrap_or(0).max(at + window - now));
             }
+        }
+        if let Some(w) = wait {
+            tx.rollback().await?;
+            return Ok(Err(SendRefusal::RetryAfter(w.max(1) as u32)));
         }
         tx.commit().await?;
         Ok(Ok(()))
     }
 
-    /// Before a password is checked: refuses while the delay after earlier failures runs.
-    /// Unknown phones are counted exactly like known ones, so the delay says nothing.
-    pub async fn login_delay(&self, phone: &Phone, now: i64) -> Result<Option<u32>, sqlx::Error> {
-        let row = sqlx::query("SELECT failures, last_failure_at FROM login_failures WHERE phone = $1")
-            .bind(phone.as_e164())
-            .fetch_optional(self.store.pool())
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let (failures, last): (i64, i64) = (row.get(0), row.get(1));
-        let free = i64::from(self.cfg.login_free_failures);
-        if failures < free {
-            return Ok(None);
-        }
-        let wait = ((failures - free + 1) * self.cfg.login_delay_step_secs as i64).min(self.cfg.login_delay_max_secs as i64);
-        let until = last + wait;
-        Ok((now < until).then(|| (until - now) as u32))
-    }
-
-    /// Whether password login is stopped for this phone until a reset by SMS.
-    pub async fn login_locked(&self, phone: &Phone) -> Result<bool, sqlx::Error> {
-        let row = sqlx::query("SELECT failures FROM login_failures WHERE phone = $1")
-            .bind(phone.as_e164())
-            .fetch_optional(self.store.pool())
-            .await?;
-        Ok(row.map(|r| r.get::<i64, _>(0)).unwrap_or(0) >= i64::from(self.cfg.login_lock_failures))
-    }
-
-    pub async fn record_login_failure(&self, phone: &Phone, now: i64) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO login_failures (phone, failures, last_failure_at) VALUES ($1, 1, $2) \
-             ON CONFLICT (phone) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = $2",
+    /// Counts a password attempt for `phone` *before* the password is checked, or refuses it
+    /// while the delay after earlier failures runs (`Err(seconds)`). Counting first, in one
+    /// conditional upsert, means parallel guesses cannot all slip in before the count rises.
+    /// Returns how many failures preceded this attempt. Unknown phones are counted exactly
+    /// like known ones, so the delay says nothing. A successful check calls
+    /// [`Limits::clear_login_failures`].
+    pub async fn claim_password_attempt(&self, phone: &Phone, now: i64) -> Result<Result<i64, u32>, sqlx::Error> {
+        let c = &self.cfg;
+        let (free, step, max) = (i64::from(c.login_free_failures), c.login_delay_step_secs as i64, c.login_delay_max_secs as i64);
+        // The first failure's delay, for the INSERT branch (the UPDATE branch computes its own).
+        let first_block = if 1 >= free { now + (2 - free).max(1).saturating_mul(step).min(max) } else { 0 };
+        let row = sqlx::query(
+            "INSERT INTO login_failures (phone, failures, last_failure_at, blocked_until) VALUES ($1, 1, $2, $3) \
+             ON CONFLICT (phone) DO UPDATE SET \
+               failures = login_failures.failures + 1, \
+               last_failure_at = $2, \
+               blocked_until = CASE WHEN login_failures.failures + 1 >= $4 \
+                 THEN $2 + CASE WHEN (login_failures.failures + 2 - $4) * $5 > $6 THEN $6 \
+                                ELSE (login_failures.failures + 2 - $4) * $5 END \
+                 ELSE 0 END \
+             WHERE login_failures.blocked_until <= $2 \
+             RETURNING failures",
         )
         .bind(phone.as_e164())
         .bind(now)
-        .execute(self.store.pool())
+        .bind(first_block)
+        .bind(free)
+        .bind(step)
+        .bind(max)
+        .fetch_optional(self.store.pool())
         .await?;
-        Ok(())
+        if let Some(row) = row {
+            return Ok(Ok(row.get::<i64, _>(0) - 1));
+        }
+        let until: i64 = sqlx::query("SELECT blocked_until FROM login_failures WHERE phone = $1")
+            .bind(phone.as_e164())
+            .fetch_optional(self.store.pool())
+            .await?
+            .map(|r| r.get(0))
+            .unwrap_or(now + 1);
+        Ok(Err((until - now).max(1) as u32))
+    }
+
+    /// Whether `failures` earlier failures in a row mean password login has stopped until a
+    /// reset by SMS.
+    pub fn locked_after(&self, failures: i64) -> bool {
+        failures >= i64::from(self.cfg.login_lock_failures)
     }
 
     pub async fn clear_login_failures(&self, phone: &Phone) -> Result<(), sqlx::Error> {
         sqlx::query("DELETE FROM login_failures WHERE phone = $1").bind(phone.as_e164()).execute(self.store.pool()).await?;
         Ok(())
+    }
+
+    /// Forgets failure counters that can no longer delay anyone and are far from the lock:
+    /// an attacker's unknown phones must not pile up forever.
+    pub async fn prune(&self, now: i64) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM login_failures WHERE last_failure_at < $1 AND blocked_until < $2 AND failures < $3")
+            .bind(now - 86_400)
+            .bind(now)
+            .bind(i64::from(self.cfg.login_free_failures))
+            .execute(self.store.pool())
+            .await?;
+        Ok(done.rows_affected())
     }
 }
 

@@ -15,7 +15,6 @@ use kabinet_api::auth::{ClientProfile, CodeSent, SessionInfo};
 use kabinet_api::{ErrorCode, Phone};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::accounting::{DynAccounting, FullName};
@@ -61,7 +60,6 @@ pub struct Caller {
 #[derive(Serialize, Deserialize)]
 struct PendingRegistration {
     client_id: String,
-    password_hash: String,
     consent_version: String,
     consent_at: i64,
 }
@@ -84,10 +82,6 @@ struct User {
     client_id: String,
     phone: String,
     password_hash: String,
-}
-
-fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
 }
 
 impl Auth {
@@ -119,12 +113,14 @@ impl Auth {
     }
 
     /// Drops what no limit or code check can need any more: code requests older than the
-    /// longest window (a day) and codes a day past their expiry. SMS evidence and sessions stay.
+    /// longest window (a day), codes a day past their expiry, and failure counters that can
+    /// no longer delay anyone. SMS evidence and sessions stay.
     pub async fn prune(&self, now: i64) -> Result<u64, sqlx::Error> {
         let day = 86_400;
         let a = sqlx::query("DELETE FROM sms_requests WHERE at < $1").bind(now - day - 60).execute(self.store.pool()).await?;
         let b = sqlx::query("DELETE FROM sms_codes WHERE expires_at < $1").bind(now - day).execute(self.store.pool()).await?;
-        Ok(a.rows_affected() + b.rows_affected())
+        let c = self.limits.prune(now).await?;
+        Ok(a.rows_affected() + b.rows_affected() + c)
     }
 
     fn code_sent(&self) -> CodeSent {
@@ -158,14 +154,14 @@ impl Auth {
                 Err(e) => (this.sms.provider(), String::new(), String::new(), e.to_string()),
             };
             let stored = sqlx::query(
-                "INSERT INTO sms_messages (provider, message_id, phone, purpose, text_sha256, sent_at, raw_response, error) \
+                "INSERT INTO sms_messages (provider, message_id, phone, purpose, text_hmac, sent_at, raw_response, error) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(provider)
             .bind(&message_id)
             .bind(phone.as_e164())
             .bind(purpose.as_str())
-            .bind(sha256_hex(&text))
+            .bind(this.codes.text_hmac(&text))
             .bind(now)
             .bind(&raw)
             .bind(&error)
@@ -262,10 +258,10 @@ impl Auth {
         if consent_version != consent::VERSION {
             return Err(ErrorCode::ConsentRequired.into());
         }
+        // Checked now so the person hears at once; not kept: the password comes again with the
+        // code (see `register_confirm`).
         password::check_policy(password.expose_secret(), &phone)?;
         self.admit_send(&phone, caller, now).await?;
-        // Hashed whether or not the client is found: the same work, the same time.
-        let password_hash = self.hasher.hash(&password).await.map_err(|e| AppError::Internal(e.to_string()))?;
         let client_id =
             self.accounting.find_client(&name, &phone).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
         let registered = match &client_id {
@@ -283,7 +279,6 @@ impl Auth {
             (Some(id), false) => {
                 let pending = PendingRegistration {
                     client_id: id.clone(),
-                    password_hash,
                     consent_version: consent_version.to_owned(),
                     consent_at: now,
                 };
@@ -318,18 +313,25 @@ impl Auth {
         Ok(self.code_sent())
     }
 
+    /// The code and the password together: the account gets the password of whoever holds
+    /// the code, never of whoever asked for it.
     pub async fn register_confirm(
         &self,
         phone: &str,
         code: &str,
+        password: SecretString,
         caller: &Caller,
         previous_token: Option<&str>,
         now: i64,
     ) -> Result<SignedIn, AppError> {
         let phone = parse_phone(phone)?;
+        password::check_policy(password.expose_secret(), &phone)?;
         let payload = self.check_code(Purpose::Register, &phone, code, caller, now).await?;
         let pending: PendingRegistration =
             serde_json::from_str(&payload).map_err(|e| AppError::Internal(format!("pending registration: {e}")))?;
+        // Accounting answers before anything is written, so its failure leaves nothing behind.
+        let (_, full_name) = self.profile(&pending.client_id, phone.as_e164()).await?;
+        let password_hash = self.hasher.hash(&password).await.map_err(|e| AppError::Internal(e.to_string()))?;
         let user_id = uuid::Uuid::new_v4().to_string();
         let mut tx = self.store.pool().begin().await?;
         let inserted = sqlx::query(
@@ -339,7 +341,7 @@ impl Auth {
         .bind(&user_id)
         .bind(&pending.client_id)
         .bind(phone.as_e164())
-        .bind(&pending.password_hash)
+        .bind(&password_hash)
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -356,8 +358,7 @@ impl Auth {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        let user = User { id: user_id, client_id: pending.client_id, phone: phone.as_e164().to_owned(), password_hash: String::new() };
-        let (_, full_name) = self.profile(&user.client_id, &user.phone).await?;
+        let user = User { id: user_id, client_id: pending.client_id, phone: phone.as_e164().to_owned(), password_hash };
         self.journal
             .record(
                 self.entry(EventKind::RegistrationCompleted, caller)
@@ -416,9 +417,10 @@ impl Auth {
         if password.expose_secret().is_empty() || password.expose_secret().chars().count() > kabinet_api::auth::PASSWORD_MAX_CHARS {
             return Err(ErrorCode::InvalidCredentials.into());
         }
-        if let Some(wait) = self.limits.login_delay(&phone, now).await? {
-            return Err(AppError::rate_limited(wait));
-        }
+        let earlier_failures = match self.limits.claim_password_attempt(&phone, now).await? {
+            Ok(n) => n,
+            Err(wait) => return Err(AppError::rate_limited(wait)),
+        };
         let user = self.user_by_phone(phone.as_e164()).await?;
         let matches = self
             .hasher
@@ -426,14 +428,13 @@ impl Auth {
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         // A locked account answers exactly like a wrong password, even to the right one.
-        let locked = self.limits.login_locked(&phone).await?;
+        let locked = self.limits.locked_after(earlier_failures);
         match user {
             Some(user) if matches && !locked => {
                 self.limits.clear_login_failures(&phone).await?;
                 self.sign_in(&user, caller, previous_token, "ПоМобильномуИПаролю", now).await
             }
             user => {
-                self.limits.record_login_failure(&phone, now).await?;
                 let reason = match (&user, locked) {
                     (None, _) => "номер не зарегистрирован",
                     (Some(_), true) => "вход по паролю заблокирован до восстановления пароля",
@@ -450,6 +451,21 @@ impl Auth {
                 Err(ErrorCode::InvalidCredentials.into())
             }
         }
+    }
+
+    /// The password again, inside the cabinet (before a password or phone change): counted
+    /// and delayed exactly like login attempts, so a borrowed session cannot guess it.
+    async fn reauthenticate(&self, user: &User, password: &SecretString, now: i64) -> Result<(), AppError> {
+        let phone = parse_phone(&user.phone)?;
+        if let Err(wait) = self.limits.claim_password_attempt(&phone, now).await? {
+            return Err(AppError::rate_limited(wait));
+        }
+        let ok = self.hasher.verify(password, Some(&user.password_hash)).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        if !ok {
+            return Err(ErrorCode::WrongPassword.into());
+        }
+        self.limits.clear_login_failures(&phone).await?;
+        Ok(())
     }
 
     pub async fn logout(&self, session: &ActiveSession, caller: &Caller, now: i64) -> Result<(), AppError> {
@@ -507,11 +523,10 @@ impl Auth {
         password::check_policy(new_password.expose_secret(), &phone)?;
         let user_id = self.check_code(Purpose::Reset, &phone, code, caller, now).await?;
         let user = self.user_by_id(&user_id).await?.ok_or(ErrorCode::CodeInvalid)?;
-        let hash = self.hasher.hash(&new_password).await.map_err(|e| AppError::Internal(e.to_string()))?;
-        self.set_password(&user.id, &hash, now).await?;
-        let ended = self.sessions.revoke_all(&user.id, None, now).await?;
-        self.limits.clear_login_failures(&phone).await?;
         let (_, full_name) = self.profile(&user.client_id, &user.phone).await?;
+        let hash = self.hasher.hash(&new_password).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let ended = self.set_password_and_end_sessions(&user.id, &hash, None, now).await?;
+        self.limits.clear_login_failures(&phone).await?;
         self.journal
             .record(
                 self.entry(EventKind::PasswordReset, caller)
@@ -528,14 +543,24 @@ impl Auth {
         Ok(())
     }
 
-    async fn set_password(&self, user_id: &str, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    /// The new password and the end of the other sessions, in one transaction.
+    async fn set_password_and_end_sessions(
+        &self,
+        user_id: &str,
+        hash: &str,
+        keep: Option<&ActiveSession>,
+        now: i64,
+    ) -> Result<u64, sqlx::Error> {
+        let mut tx = self.store.pool().begin().await?;
         sqlx::query("UPDATE cabinet_users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
             .bind(hash)
             .bind(now)
             .bind(user_id)
-            .execute(self.store.pool())
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        let ended = Sessions::revoke_all_in(&mut tx, user_id, keep, now).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 
     // ---- changes inside the cabinet ----
@@ -550,15 +575,11 @@ impl Auth {
     ) -> Result<(), AppError> {
         let user = self.user_by_id(&session.user_id).await?.ok_or(ErrorCode::Unauthenticated)?;
         let phone = parse_phone(&user.phone)?;
-        let ok = self.hasher.verify(&current, Some(&user.password_hash)).await.map_err(|e| AppError::Internal(e.to_string()))?;
-        if !ok {
-            return Err(ErrorCode::WrongPassword.into());
-        }
         password::check_policy(new_password.expose_secret(), &phone)?;
-        let hash = self.hasher.hash(&new_password).await.map_err(|e| AppError::Internal(e.to_string()))?;
-        self.set_password(&user.id, &hash, now).await?;
-        let ended = self.sessions.revoke_all(&user.id, Some(session), now).await?;
+        self.reauthenticate(&user, &current, now).await?;
         let (_, full_name) = self.profile(&user.client_id, &user.phone).await?;
+        let hash = self.hasher.hash(&new_password).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let ended = self.set_password_and_end_sessions(&user.id, &hash, Some(session), now).await?;
         self.journal
             .record(
                 self.entry(EventKind::PasswordChanged, caller)
@@ -584,14 +605,13 @@ impl Auth {
         if new_phone == old_phone {
             return Err(ErrorCode::SamePhone.into());
         }
-        let ok = self.hasher.verify(&password, Some(&user.password_hash)).await.map_err(|e| AppError::Internal(e.to_string()))?;
-        if !ok {
-            return Err(ErrorCode::WrongPassword.into());
-        }
+        self.reauthenticate(&user, &password, now).await?;
+        // Limits first: whether a number is taken must not be askable without bound.
+        self.admit_send(&new_phone, caller, now).await?;
+        self.admit_send(&old_phone, caller, now).await?;
         if self.user_by_phone(new_phone.as_e164()).await?.is_some() {
             return Err(ErrorCode::PhoneTaken.into());
         }
-        self.admit_send(&new_phone, caller, now).await?;
         let pending = serde_json::to_string(&PendingPhone { user_id: user.id.clone(), new_phone: new_phone.as_e164().to_owned() })
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let old_code = self.codes.issue(Purpose::PhoneOld, &old_phone, &pending, now).await?;
@@ -649,19 +669,23 @@ impl Auth {
         if pending_old != expect || pending_new != expect {
             return Err(ErrorCode::CodeInvalid.into());
         }
+        // Everything that can fail without writing comes first; then the phone and the end of
+        // every session change together or not at all.
+        let (_, full_name) = self.profile(&user.client_id, new_phone.as_e164()).await?;
+        let mut tx = self.store.pool().begin().await?;
         let updated = sqlx::query("UPDATE cabinet_users SET phone = $1 WHERE id = $2")
             .bind(new_phone.as_e164())
             .bind(&user.id)
-            .execute(self.store.pool())
+            .execute(&mut *tx)
             .await;
         match updated {
             Ok(_) => {}
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(ErrorCode::PhoneTaken.into()),
             Err(e) => return Err(e.into()),
         }
-        let ended = self.sessions.revoke_all(&user.id, None, now).await?;
+        let ended = Sessions::revoke_all_in(&mut tx, &user.id, None, now).await?;
+        tx.commit().await?;
         self.limits.clear_login_failures(&new_phone).await?;
-        let (_, full_name) = self.profile(&user.client_id, new_phone.as_e164()).await?;
         self.journal
             .record(
                 self.entry(EventKind::PhoneChanged, caller)

@@ -81,7 +81,7 @@ fn argon2() -> Argon2<'static> {
 
 /// A real hash of a random password, verified against when the phone is unknown, so an
 /// unknown phone costs the same time as a wrong password.
-fn dummy_hash() -> &'static str {
+pub fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);

@@ -81,7 +81,7 @@ async fn register_confirm(
     let old = token_from(&headers);
     let s = state
         .auth()
-        .register_confirm(&req.phone, &req.code, &caller(ip, &headers), old.as_deref(), state.now_secs())
+        .register_confirm(&req.phone, &req.code, secret(req.password), &caller(ip, &headers), old.as_deref(), state.now_secs())
         .await?;
     Ok(signed_in(&state, s))
 }

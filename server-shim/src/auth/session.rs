@@ -141,14 +141,20 @@ impl Sessions {
         Ok(())
     }
 
-    /// Ends every session of a user, except `keep` (the one making a password change).
-    pub async fn revoke_all(&self, user_id: &str, keep: Option<&ActiveSession>, now: i64) -> Result<u64, sqlx::Error> {
+    /// Ends every session of a user, except `keep` (the one making a password change),
+    /// inside the caller's transaction.
+    pub async fn revoke_all_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        user_id: &str,
+        keep: Option<&ActiveSession>,
+        now: i64,
+    ) -> Result<u64, sqlx::Error> {
         let keep = keep.map(|s| s.id_hash.as_str()).unwrap_or("");
         let done = sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id_hash <> $3")
             .bind(now)
             .bind(user_id)
             .bind(keep)
-            .execute(self.store.pool())
+            .execute(&mut **tx)
             .await?;
         Ok(done.rows_affected())
     }

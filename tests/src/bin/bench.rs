@@ -75,7 +75,7 @@ async fn sign_in() {
     )
     .await;
     let code = next_code(&sim, phone, 0).await;
-    assert_eq!(c.post("/auth/register/confirm", &json!({"phone": phone, "code": code})).await.status, 200);
+    assert_eq!(c.post("/auth/register/confirm", &json!({"phone": phone, "code": code, "password": PASSWORD})).await.status, 200);
 
     // 20 clients logging in as fast as the shim lets them.
     let concurrency = 20;

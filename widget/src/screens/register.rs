@@ -178,7 +178,9 @@ pub fn Register() -> impl IntoView {
             confirm.sending();
             let config = config.clone();
             spawn_local(async move {
-                let body = ConfirmRequest { phone: to.phone.as_e164().to_owned(), code: c };
+                // The password goes with the code, not with step 1: whoever asked for the code
+                // cannot choose the password of the account the code opens.
+                let body = ConfirmRequest { phone: to.phone.as_e164().to_owned(), code: c, password: password.get_untracked() };
                 match api::register_confirm(&config, &body).await {
                     Ok(info) => {
                         confirm.finish();

@@ -7,13 +7,23 @@ use std::sync::Arc;
 
 use kabinet_api::{ErrorCode, Phone};
 
-/// One SMS to send.
-#[derive(Debug, Clone)]
+/// One SMS to send. Its Debug output leaves the text out: texts carry codes.
+#[derive(Clone)]
 pub struct SmsMessage {
     pub phone: Phone,
     pub text: String,
     /// The end user's IP, which SMS.ru takes for its own anti-fraud checks.
     pub client_ip: Option<IpAddr>,
+}
+
+impl std::fmt::Debug for SmsMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsMessage")
+            .field("phone", &self.phone.masked())
+            .field("text", &format_args!("[{} characters]", self.text.chars().count()))
+            .field("client_ip", &self.client_ip)
+            .finish()
+    }
 }
 
 /// What the provider said when it accepted the message.
