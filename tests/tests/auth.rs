@@ -256,6 +256,10 @@ async fn phone_change_needs_the_password_and_both_codes_and_ends_every_session()
     assert_eq!(c.post("/auth/phone", &json!({"new_phone": new_phone, "password": PASSWORD})).await.status, 202);
     let code_old = next_code(&sim, SERGEY_PHONE, old_before).await;
     let code_new = next_code(&sim, new_phone, new_before).await;
+    // A typo in the second code does not spend the first: both still work after it.
+    let typo = if code_new == "111111" { "222222" } else { "111111" };
+    let r = c.post("/auth/phone/confirm", &json!({"new_phone": new_phone, "code_old": code_old, "code_new": typo})).await;
+    assert_eq!(r.err(), (422, ErrorCode::CodeInvalid));
     let old_token = c.token.clone();
     let r = c
         .post("/auth/phone/confirm", &json!({"new_phone": new_phone, "code_old": code_old, "code_new": code_new}))

@@ -162,6 +162,22 @@ impl Codes {
         code: &str,
         now: i64,
     ) -> Result<Result<String, Refusal>, sqlx::Error> {
+        match self.check(purpose, phone, code, now).await? {
+            Ok(checked) => self.consume(checked, now).await,
+            Err(r) => Ok(Err(r)),
+        }
+    }
+
+    /// The first half of [`Codes::verify`]: counts the attempt and compares, without using
+    /// the code up. A flow that needs two codes checks both, then consumes both, so a typo in
+    /// the second does not spend the first.
+    pub async fn check(
+        &self,
+        purpose: Purpose,
+        phone: &Phone,
+        code: &str,
+        now: i64,
+    ) -> Result<Result<Checked, Refusal>, sqlx::Error> {
         let pool = self.store.pool();
         let latest = sqlx::query("SELECT id FROM sms_codes WHERE phone = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1")
             .bind(phone.as_e164())
@@ -192,16 +208,28 @@ impl Codes {
         if !well_formed || !bool::from(given.as_bytes().ct_eq(stored.as_bytes())) {
             return Ok(Err(Refusal::Invalid));
         }
+        Ok(Ok(Checked { id, payload }))
+    }
+
+    /// The second half: marks a checked code used, once; a concurrent use gets `Used`.
+    pub async fn consume(&self, checked: Checked, now: i64) -> Result<Result<String, Refusal>, sqlx::Error> {
         let claimed = sqlx::query("UPDATE sms_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
             .bind(now)
-            .bind(id)
-            .execute(pool)
+            .bind(checked.id)
+            .execute(self.store.pool())
             .await?;
         if claimed.rows_affected() != 1 {
             return Ok(Err(Refusal::Used));
         }
-        Ok(Ok(payload))
+        Ok(Ok(checked.payload))
     }
+}
+
+/// A code that matched and is not used yet; [`Codes::consume`] uses it up.
+#[derive(Debug)]
+pub struct Checked {
+    id: i64,
+    payload: String,
 }
 
 #[cfg(test)]

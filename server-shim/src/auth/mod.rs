@@ -376,10 +376,36 @@ impl Auth {
         self.sign_in(&user, caller, previous_token, "РегистрацияПоКодуИзSMS", now).await
     }
 
-    /// Checks a code and journals the outcome either way.
+    /// Checks a code and uses it up, journaling the outcome either way.
     async fn check_code(&self, purpose: Purpose, phone: &Phone, code: &str, caller: &Caller, now: i64) -> Result<String, AppError> {
-        let code = code.trim();
-        match self.codes.verify(purpose, phone, code, now).await? {
+        let checked = self.check_code_only(purpose, phone, code, caller, now).await?;
+        self.consume_code(checked, purpose, phone, caller, now).await
+    }
+
+    /// Counts and compares without using the code up; refusals are journaled here.
+    async fn check_code_only(
+        &self,
+        purpose: Purpose,
+        phone: &Phone,
+        code: &str,
+        caller: &Caller,
+        now: i64,
+    ) -> Result<codes::Checked, AppError> {
+        match self.codes.check(purpose, phone, code.trim(), now).await? {
+            Ok(checked) => Ok(checked),
+            Err(refusal) => Err(self.code_refused(purpose, phone, refusal, caller).await?),
+        }
+    }
+
+    async fn consume_code(
+        &self,
+        checked: codes::Checked,
+        purpose: Purpose,
+        phone: &Phone,
+        caller: &Caller,
+        now: i64,
+    ) -> Result<String, AppError> {
+        match self.codes.consume(checked, now).await? {
             Ok(payload) => {
                 self.journal
                     .record(
@@ -390,17 +416,19 @@ impl Auth {
                     .await?;
                 Ok(payload)
             }
-            Err(refusal) => {
-                self.journal
-                    .record(self.entry(EventKind::CodeRejected, caller).subject(phone.as_e164()).description(format!(
-                        "Назначение: {}; причина: {}",
-                        purpose.title_ru(),
-                        refusal.title_ru()
-                    )))
-                    .await?;
-                Err(refusal.code().into())
-            }
+            Err(refusal) => Err(self.code_refused(purpose, phone, refusal, caller).await?),
         }
+    }
+
+    async fn code_refused(&self, purpose: Purpose, phone: &Phone, refusal: codes::Refusal, caller: &Caller) -> Result<AppError, AppError> {
+        self.journal
+            .record(self.entry(EventKind::CodeRejected, caller).subject(phone.as_e164()).description(format!(
+                "Назначение: {}; причина: {}",
+                purpose.title_ru(),
+                refusal.title_ru()
+            )))
+            .await?;
+        Ok(refusal.code().into())
     }
 
     // ---- login and logout ----
@@ -662,8 +690,11 @@ impl Auth {
         let new_phone = parse_phone(new_phone)?;
         let user = self.user_by_id(&session.user_id).await?.ok_or(ErrorCode::Unauthenticated)?;
         let old_phone = parse_phone(&user.phone)?;
-        let pending_old = self.check_code(Purpose::PhoneOld, &old_phone, code_old, caller, now).await?;
-        let pending_new = self.check_code(Purpose::PhoneNew, &new_phone, code_new, caller, now).await?;
+        // Both codes are checked before either is used up: a typo in one does not spend the other.
+        let old_ok = self.check_code_only(Purpose::PhoneOld, &old_phone, code_old, caller, now).await?;
+        let new_ok = self.check_code_only(Purpose::PhoneNew, &new_phone, code_new, caller, now).await?;
+        let pending_old = self.consume_code(old_ok, Purpose::PhoneOld, &old_phone, caller, now).await?;
+        let pending_new = self.consume_code(new_ok, Purpose::PhoneNew, &new_phone, caller, now).await?;
         let expect = PendingPhone { user_id: user.id.clone(), new_phone: new_phone.as_e164().to_owned() };
         let expect = serde_json::to_string(&expect).map_err(|e| AppError::Internal(e.to_string()))?;
         if pending_old != expect || pending_new != expect {
