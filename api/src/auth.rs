@@ -180,9 +180,9 @@ mod tests {
 
     #[test]
     fn secrets_never_show_in_debug() {
-        let r = ConfirmRequest { phone: "+79161234567".into(), code: "123456".into(), password: "секрет-пароль".into() };
+        let r = ConfirmRequest { phone: "+79161234567".into(), code: "654321".into(), password: "секрет-пароль".into() };
         let s = format!("{r:?}");
-        assert!(s.contains("+79161234567") && !s.contains("123456") && !s.contains("секрет"), "{s}");
+        assert!(s.contains("+79161234567") && !s.contains("654321") && !s.contains("секрет"), "{s}");
         let r = ChangePasswordRequest { current_password: "old-secret".into(), new_password: "new-secret".into() };
         assert!(!format!("{r:?}").contains("secret"));
     }

@@ -158,7 +158,7 @@ fn test() -> Result<()> {
 
     let t = Instant::now();
     let mut cmd = Command::new("cargo");
-    cmd.current_dir(&root).args(["test", "--workspace"]).env("KABINET_PKG_DIR", root.join("pkg"));
+    cmd.current_dir(&root).args(["test", "--workspace", "--no-fail-fast"]).env("KABINET_PKG_DIR", root.join("pkg"));
     if std::env::var_os("KABINET_TEST_POSTGRES").is_none() {
         cmd.env("KABINET_TEST_POSTGRES", tools::DEFAULT_PG_URL);
     }

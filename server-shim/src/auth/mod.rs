@@ -331,7 +331,7 @@ impl Auth {
             serde_json::from_str(&payload).map_err(|e| AppError::Internal(format!("pending registration: {e}")))?;
         // Accounting answers before anything is written, so its failure leaves nothing behind.
         let (_, full_name) = self.profile(&pending.client_id, phone.as_e164()).await?;
-        let password_hash = self.hasher.hash(&password).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let password_hash = self.hasher.hash(&password).await?;
         let user_id = uuid::Uuid::new_v4().to_string();
         let mut tx = self.store.pool().begin().await?;
         let inserted = sqlx::query(
@@ -453,8 +453,7 @@ impl Auth {
         let matches = self
             .hasher
             .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .await?;
         // A locked account answers exactly like a wrong password, even to the right one.
         let locked = self.limits.locked_after(earlier_failures);
         match user {
@@ -488,7 +487,7 @@ impl Auth {
         if let Err(wait) = self.limits.claim_password_attempt(&phone, now).await? {
             return Err(AppError::rate_limited(wait));
         }
-        let ok = self.hasher.verify(password, Some(&user.password_hash)).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let ok = self.hasher.verify(password, Some(&user.password_hash)).await?;
         if !ok {
             return Err(ErrorCode::WrongPassword.into());
         }
@@ -552,7 +551,7 @@ impl Auth {
         let user_id = self.check_code(Purpose::Reset, &phone, code, caller, now).await?;
         let user = self.user_by_id(&user_id).await?.ok_or(ErrorCode::CodeInvalid)?;
         let (_, full_name) = self.profile(&user.client_id, &user.phone).await?;
-        let hash = self.hasher.hash(&new_password).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let hash = self.hasher.hash(&new_password).await?;
         let ended = self.set_password_and_end_sessions(&user.id, &hash, None, now).await?;
         self.limits.clear_login_failures(&phone).await?;
         self.journal
@@ -606,7 +605,7 @@ impl Auth {
         password::check_policy(new_password.expose_secret(), &phone)?;
         self.reauthenticate(&user, &current, now).await?;
         let (_, full_name) = self.profile(&user.client_id, &user.phone).await?;
-        let hash = self.hasher.hash(&new_password).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let hash = self.hasher.hash(&new_password).await?;
         let ended = self.set_password_and_end_sessions(&user.id, &hash, Some(session), now).await?;
         self.journal
             .record(

@@ -66,12 +66,26 @@ fn is_like_phone(password: &str, phone: &Phone) -> bool {
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    /// How long a request may queue for a turn before it is answered 503: a flood of logins
+    /// then costs its senders failures instead of piling up behind the cores.
+    max_wait: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
     #[error("password hashing failed: {0}")]
     Failed(String),
+    #[error("too many password checks are queued")]
+    Busy,
+}
+
+impl From<HashError> for crate::http::error::AppError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => crate::http::error::AppError::Unavailable(e.to_string()),
+            HashError::Failed(m) => crate::http::error::AppError::Internal(m),
+        }
+    }
 }
 
 fn argon2() -> Argon2<'static> {
@@ -91,7 +105,15 @@ pub fn dummy_hash() -> &'static str {
 
 impl Hasher {
     pub fn new(permits: usize) -> Self {
-        Hasher { permits: Arc::new(Semaphore::new(permits.max(1))) }
+        Hasher { permits: Arc::new(Semaphore::new(permits.max(1))), max_wait: std::time::Duration::from_secs(10) }
+    }
+
+    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, HashError> {
+        match tokio::time::timeout(self.max_wait, self.permits.acquire()).await {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(e)) => Err(HashError::Failed(e.to_string())),
+            Err(_) => Err(HashError::Busy),
+        }
     }
 
     /// One hash per core: more would only queue inside the OS.
@@ -101,7 +123,7 @@ impl Hasher {
 
     /// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
     pub async fn hash(&self, password: &SecretString) -> Result<String, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|e| HashError::Failed(e.to_string()))?;
+        let _permit = self.turn().await?;
         let pw = password.expose_secret().as_bytes().to_vec();
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
@@ -114,7 +136,7 @@ impl Hasher {
     /// Verifies against `hash`, or against a dummy hash when there is none, taking the same
     /// time either way. Returns true only for a real hash that matches.
     pub async fn verify(&self, password: &SecretString, hash: Option<&str>) -> Result<bool, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|e| HashError::Failed(e.to_string()))?;
+        let _permit = self.turn().await?;
         let real = hash.is_some();
         let stored = hash.unwrap_or_else(|| dummy_hash()).to_owned();
         let pw = password.expose_secret().as_bytes().to_vec();
@@ -185,6 +207,17 @@ mod tests {
         assert!(params.m_cost() >= 19 * 1024 && params.t_cost() >= 2 && params.p_cost() == 1, "{phc}");
         assert!(h.verify(&pw, Some(&phc)).await.unwrap());
         assert!(!h.verify(&SecretString::from("wrong-password".to_owned()), Some(&phc)).await.unwrap());
+        assert!(!h.verify(&pw, None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_busy_instead_of_waiting_forever() {
+        let mut h = Hasher::new(1);
+        h.max_wait = std::time::Duration::from_millis(50);
+        let held = h.permits.clone().acquire_owned().await.unwrap();
+        let pw = SecretString::from("корова-на-льду".to_owned());
+        assert!(matches!(h.verify(&pw, None).await, Err(HashError::Busy)));
+        drop(held);
         assert!(!h.verify(&pw, None).await.unwrap());
     }
 }
