@@ -66,6 +66,18 @@ impl FormState {
         true
     }
 
+    /// Runs the client-side checks; on a refusal shows it and gives `None`, so a handler can
+    /// `let Some(v) = form.check(|| ...) else { return };`.
+    pub fn check<V>(&self, checks: impl FnOnce() -> Result<V, Problem>) -> Option<V> {
+        match checks() {
+            Ok(v) => Some(v),
+            Err(problem) => {
+                self.refuse(problem);
+                None
+            }
+        }
+    }
+
     /// A client-side check failed: nothing is sent.
     pub fn refuse(&self, problem: impl Into<Problem>) {
         self.problem.set(Some(problem.into()));

@@ -9,6 +9,7 @@ mod focus;
 mod form;
 mod i18n;
 mod nav;
+mod resend;
 mod screens;
 
 use leptos::prelude::*;

@@ -25,26 +25,8 @@ impl Ledger {
         Ledger { store }
     }
 
-    /// Adds a client (or updates the one with this id). Used by seeding and by staff tools.
-    pub async fn upsert_client(&self, id: &str, name: &FullName, phone: &Phone, now: i64) -> Result<(), AccountingError> {
-        sqlx::query(
-            "INSERT INTO ledger_clients (id, last_name, first_name, middle_name, name_key, phone, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (id) DO UPDATE SET last_name = $2, first_name = $3, middle_name = $4, name_key = $5, phone = $6",
-        )
-        .bind(id)
-        .bind(&name.last)
-        .bind(&name.first)
-        .bind(&name.middle)
-        .bind(name.key())
-        .bind(phone.as_e164())
-        .bind(now)
-        .execute(self.store.pool())
-        .await?;
-        Ok(())
-    }
-
-    /// Seeds the demo clients once; idempotent, so every start of the demo may call it.
+    /// Seeds the demo clients once; idempotent, so every start of the demo may call it, and a
+    /// demo client someone has edited stays as edited.
     pub async fn seed_demo(&self, now: i64) -> Result<(), AccountingError> {
         for (id, last, first, middle, phone) in DEMO_CLIENTS {
             let name = FullName::from_parts(last, first, middle);

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use super::text_field::described_by;
+
 use crate::i18n::{t, T};
 use crate::WidgetConfig;
 
@@ -20,19 +22,7 @@ pub fn PasswordField(
     // Typing a password blind on a phone is where older people most often fail: let them look.
     let shown = RwSignal::new(false);
     let hint_id = format!("{id}-hint");
-    let described_by = {
-        let hint_id = hint_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.as_str());
-            }
-            if invalid.get() {
-                ids.push(error_id);
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(hint.is_some().then(|| hint_id.clone()), invalid, error_id);
     view! {
         <div class="kb-field">
             <label class="kb-label" for=id>{t(lang, label)}</label>

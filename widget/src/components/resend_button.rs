@@ -2,20 +2,20 @@
 
 use leptos::prelude::*;
 
-use crate::countdown::Countdown;
 use crate::i18n::{fill, mmss, t, T};
+use crate::resend::Resend;
 use crate::WidgetConfig;
 
 #[component]
 pub fn ResendButton(
     label: T,
-    countdown: Countdown,
-    busy: RwSignal<bool>,
+    state: Resend,
     /// Id of the countdown line, which describes the button while it waits.
     hint_id: &'static str,
     on_press: impl Fn() + 'static,
 ) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
+    let (countdown, busy) = (state.wait, state.busy);
     view! {
         <div class="kb-resend">
             <button

@@ -26,19 +26,7 @@ pub fn TextField(
 ) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
     let hint_id = format!("{id}-hint");
-    let described_by = {
-        let hint_id = hint_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.as_str());
-            }
-            if invalid.get() {
-                ids.push(error_id);
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(hint.is_some().then(|| hint_id.clone()), invalid, error_id);
     // Names, phones and codes are not prose: no capitalising or "correcting" them.
     let (autocapitalize, spellcheck) = if autocomplete == "name" { ("words", "false") } else { ("none", "false") };
     view! {
@@ -60,5 +48,20 @@ pub fn TextField(
                 bind:value=value
             />
         </div>
+    }
+}
+
+/// `aria-describedby` of a field: its hint, if it has one, and the form's alert while the field
+/// is the one at fault. Shared by every kind of input.
+pub fn described_by(hint_id: Option<String>, invalid: Signal<bool>, error_id: &'static str) -> impl Fn() -> Option<String> + Clone {
+    move || {
+        let mut ids = Vec::new();
+        if let Some(h) = &hint_id {
+            ids.push(h.as_str());
+        }
+        if invalid.get() {
+            ids.push(error_id);
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
     }
 }

@@ -29,14 +29,12 @@ pub fn ChangePassword() -> impl IntoView {
         if !form.begin() {
             return;
         }
-        let checked = (|| {
+        let Some((cur, pw)) = form.check(|| {
             let cur = form::password(&current.get_untracked(), T::CurrentPasswordLabel)?;
             let pw = form::new_password(&new.get_untracked(), T::NewPasswordLabel)?;
             Ok::<_, Problem>((cur, pw))
-        })();
-        let (cur, pw) = match checked {
-            Ok(v) => v,
-            Err(problem) => return form.refuse(problem),
+        }) else {
+            return;
         };
         form.sending();
         let config = config.clone();

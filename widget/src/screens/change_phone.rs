@@ -11,11 +11,11 @@ use crate::components::{
     code_sent::CodeSent, form_alert::FormAlert, password_field::PasswordField, resend_button::ResendButton,
     submit_button::SubmitButton, text_field::TextField,
 };
-use crate::countdown::Countdown;
 use crate::focus::focus_soon;
 use crate::form::{self, FormState, Problem, CODE_CODES, NEW_PHONE_CODES};
 use crate::i18n::{t, T};
 use crate::nav::Nav;
+use crate::resend::Resend;
 use crate::WidgetConfig;
 
 const ASK_ERROR: &str = "kb-phone-error";
@@ -41,8 +41,7 @@ pub fn ChangePhone() -> impl IntoView {
     let sent = RwSignal::new(None::<Sent>);
     let ask = FormState::new();
     let confirm = FormState::new();
-    let resend_wait = Countdown::new();
-    let resending = RwSignal::new(false);
+    let resender = Resend::new();
     let heading = NodeRef::<leptos::html::H3>::new();
 
     let current_phone = move || nav.session.with_untracked(|s| s.as_ref().and_then(|s| Phone::parse(&s.client.phone).ok()));
@@ -63,9 +62,8 @@ pub fn ChangePhone() -> impl IntoView {
             if !ask.begin() {
                 return;
             }
-            let (req, p) = match request() {
-                Ok(v) => v,
-                Err(problem) => return ask.refuse(problem),
+            let Some((req, p)) = ask.check(request) else {
+                return;
             };
             let old = current_phone().map(|p| p.masked()).unwrap_or_default();
             ask.sending();
@@ -76,9 +74,7 @@ pub fn ChangePhone() -> impl IntoView {
                         ask.finish();
                         code_old.try_set(String::new());
                         code_new.try_set(String::new());
-                        confirm.problem.try_set(None);
-                        confirm.done.try_set(None);
-                        resend_wait.start(answer.resend_after_secs);
+                        resender.started(confirm, &answer);
                         sent.try_set(Some(Sent { old, new: p, expires_in_secs: answer.expires_in_secs }));
                     }
                     Err(f) if nav.session_ended(&f) => {}
@@ -91,26 +87,12 @@ pub fn ChangePhone() -> impl IntoView {
     let resend = {
         let config = config.clone();
         move || {
-            if resending.get_untracked() || resend_wait.running_untracked() {
+            if !resender.ready() {
                 return;
             }
             let Ok((req, _)) = request() else { return };
-            confirm.problem.set(None);
-            confirm.done.set(None);
-            resending.set(true);
             let config = config.clone();
-            spawn_local(async move {
-                let got = api::change_phone(&config, &req).await;
-                resending.try_set(false);
-                match got {
-                    Ok(answer) => {
-                        resend_wait.start(answer.resend_after_secs);
-                        confirm.done.try_set(Some(T::CodeResent));
-                    }
-                    Err(f) if nav.session_ended(&f) => {}
-                    Err(f) => confirm.fail(f),
-                }
-            });
+            resender.send(confirm, nav, async move { api::change_phone(&config, &req).await });
         }
     };
 
@@ -122,14 +104,12 @@ pub fn ChangePhone() -> impl IntoView {
                 return;
             }
             let Some(to) = sent.get_untracked() else { return };
-            let checked = (|| {
+            let Some((old, new)) = confirm.check(|| {
                 let old = form::code(&code_old.get_untracked(), T::CodeOldLabel)?;
                 let new = form::code(&code_new.get_untracked(), T::CodeNewLabel)?;
                 Ok::<_, Problem>((old, new))
-            })();
-            let (old, new) = match checked {
-                Ok(v) => v,
-                Err(problem) => return confirm.refuse(problem),
+            }) else {
+                return;
             };
             confirm.sending();
             let config = config.clone();
@@ -190,7 +170,7 @@ pub fn ChangePhone() -> impl IntoView {
                             <SubmitButton label=T::Confirm busy=confirm.busy blocked=confirm.blocked()/>
                         </div>
                     </form>
-                    <ResendButton label=T::ResendCodes countdown=resend_wait busy=resending hint_id="kb-phone-resend-wait" on_press=resend.clone()/>
+                    <ResendButton label=T::ResendCodes state=resender hint_id="kb-phone-resend-wait" on_press=resend.clone()/>
                     <div class="kb-actions">
                         <button type="button" class="kb-button kb-button-secondary" on:click=cancel>{t(lang, T::CancelPhoneChange)}</button>
                     </div>

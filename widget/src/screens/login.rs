@@ -31,14 +31,12 @@ pub fn Login() -> impl IntoView {
         if !form.begin() {
             return;
         }
-        let checked = (|| {
+        let Some((p, pw)) = form.check(|| {
             let p = form::phone(&phone.get_untracked(), T::PhoneLabel)?;
             let pw = form::password(&password.get_untracked(), T::PasswordLabel)?;
             Ok::<_, form::Problem>((p, pw))
-        })();
-        let (p, pw) = match checked {
-            Ok(v) => v,
-            Err(problem) => return form.refuse(problem),
+        }) else {
+            return;
         };
         form.sending();
         let config = config.clone();

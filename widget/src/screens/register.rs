@@ -19,11 +19,11 @@ use crate::components::{
     submit_button::SubmitButton,
     text_field::TextField,
 };
-use crate::countdown::Countdown;
 use crate::focus::focus_soon;
 use crate::form::{self, FormState, Problem, CODE_CODES, CONSENT_CODES, NAME_CODES, NEW_PASSWORD_CODES, PHONE_CODES};
 use crate::i18n::{t, T};
 use crate::nav::{Nav, Screen};
+use crate::resend::Resend;
 use crate::WidgetConfig;
 
 const DETAILS_ERROR: &str = "kb-register-error";
@@ -52,8 +52,7 @@ pub fn Register() -> impl IntoView {
     let sent = RwSignal::new(None::<Sent>);
     let details = FormState::new();
     let confirm = FormState::new();
-    let resend_wait = Countdown::new();
-    let resending = RwSignal::new(false);
+    let resender = Resend::new();
     let intro = NodeRef::<leptos::html::P>::new();
 
     // The version is needed to register even by someone who never opens the text.
@@ -103,9 +102,8 @@ pub fn Register() -> impl IntoView {
             if !details.begin() {
                 return;
             }
-            let (mut req, p) = match request() {
-                Ok(v) => v,
-                Err(problem) => return details.refuse(problem),
+            let Some((mut req, p)) = details.check(request) else {
+                return;
             };
             details.sending();
             let config = config.clone();
@@ -125,9 +123,7 @@ pub fn Register() -> impl IntoView {
                     Ok(answer) => {
                         details.finish();
                         code.try_set(String::new());
-                        confirm.problem.try_set(None);
-                        confirm.done.try_set(None);
-                        resend_wait.start(answer.resend_after_secs);
+                        resender.started(confirm, &answer);
                         sent.try_set(Some(Sent { phone: p, expires_in_secs: answer.expires_in_secs }));
                     }
                     Err(f) => details.fail(f),
@@ -139,27 +135,14 @@ pub fn Register() -> impl IntoView {
     let resend = {
         let config = config.clone();
         move || {
-            if resending.get_untracked() || resend_wait.running_untracked() {
+            if !resender.ready() {
                 return;
             }
             let Ok((mut req, _)) = request() else { return };
             let ConsentState::Loaded(doc) = consent.get_untracked() else { return };
             req.consent_version = doc.version;
-            confirm.problem.set(None);
-            confirm.done.set(None);
-            resending.set(true);
             let config = config.clone();
-            spawn_local(async move {
-                let got = api::register(&config, &req).await;
-                resending.try_set(false);
-                match got {
-                    Ok(answer) => {
-                        resend_wait.start(answer.resend_after_secs);
-                        confirm.done.try_set(Some(T::CodeResent));
-                    }
-                    Err(f) => confirm.fail(f),
-                }
-            });
+            resender.send(confirm, nav, async move { api::register(&config, &req).await });
         }
     };
 
@@ -171,9 +154,8 @@ pub fn Register() -> impl IntoView {
                 return;
             }
             let Some(to) = sent.get_untracked() else { return };
-            let c = match form::code(&code.get_untracked(), T::CodeLabel) {
-                Ok(c) => c,
-                Err(problem) => return confirm.refuse(problem),
+            let Some(c) = confirm.check(|| form::code(&code.get_untracked(), T::CodeLabel)) else {
+                return;
             };
             confirm.sending();
             let config = config.clone();
@@ -249,7 +231,7 @@ pub fn Register() -> impl IntoView {
                             <SubmitButton label=T::Confirm busy=confirm.busy blocked=confirm.blocked()/>
                         </div>
                     </form>
-                    <ResendButton label=T::ResendCode countdown=resend_wait busy=resending hint_id="kb-register-resend-wait" on_press=resend.clone()/>
+                    <ResendButton label=T::ResendCode state=resender hint_id="kb-register-resend-wait" on_press=resend.clone()/>
                     <div class="kb-actions">
                         <button type="button" class="kb-button kb-button-secondary" on:click=back_to_details>{t(lang, T::Back)}</button>
                     </div>

@@ -11,11 +11,11 @@ use crate::components::{
     code_sent::CodeSent, form_alert::FormAlert, password_field::PasswordField, resend_button::ResendButton,
     screen_heading::ScreenHeading, submit_button::SubmitButton, text_field::TextField,
 };
-use crate::countdown::Countdown;
 use crate::focus::focus_soon;
 use crate::form::{self, FormState, Problem, CODE_CODES, NEW_PASSWORD_CODES, PHONE_CODES};
 use crate::i18n::{t, T};
 use crate::nav::{Nav, Screen};
+use crate::resend::Resend;
 use crate::WidgetConfig;
 
 const PHONE_ERROR: &str = "kb-reset-error";
@@ -39,8 +39,7 @@ pub fn Reset() -> impl IntoView {
     let sent = RwSignal::new(None::<Sent>);
     let ask = FormState::new();
     let save = FormState::new();
-    let resend_wait = Countdown::new();
-    let resending = RwSignal::new(false);
+    let resender = Resend::new();
     let intro = NodeRef::<leptos::html::P>::new();
 
     let ask_for_code = {
@@ -50,9 +49,8 @@ pub fn Reset() -> impl IntoView {
             if !ask.begin() {
                 return;
             }
-            let p = match form::phone(&phone.get_untracked(), T::PhoneLabel) {
-                Ok(p) => p,
-                Err(problem) => return ask.refuse(problem),
+            let Some(p) = ask.check(|| form::phone(&phone.get_untracked(), T::PhoneLabel)) else {
+                return;
             };
             ask.sending();
             let config = config.clone();
@@ -61,9 +59,7 @@ pub fn Reset() -> impl IntoView {
                     Ok(answer) => {
                         ask.finish();
                         code.try_set(String::new());
-                        save.problem.try_set(None);
-                        save.done.try_set(None);
-                        resend_wait.start(answer.resend_after_secs);
+                        resender.started(save, &answer);
                         sent.try_set(Some(Sent { phone: p, expires_in_secs: answer.expires_in_secs }));
                     }
                     Err(f) => ask.fail(f),
@@ -75,25 +71,13 @@ pub fn Reset() -> impl IntoView {
     let resend = {
         let config = config.clone();
         move || {
-            if resending.get_untracked() || resend_wait.running_untracked() {
+            if !resender.ready() {
                 return;
             }
             let Some(to) = sent.get_untracked() else { return };
-            save.problem.set(None);
-            save.done.set(None);
-            resending.set(true);
             let config = config.clone();
-            spawn_local(async move {
-                let got = api::reset(&config, &ResetRequest { phone: to.phone.as_e164().to_owned() }).await;
-                resending.try_set(false);
-                match got {
-                    Ok(answer) => {
-                        resend_wait.start(answer.resend_after_secs);
-                        save.done.try_set(Some(T::CodeResent));
-                    }
-                    Err(f) => save.fail(f),
-                }
-            });
+            let req = ResetRequest { phone: to.phone.as_e164().to_owned() };
+            resender.send(save, nav, async move { api::reset(&config, &req).await });
         }
     };
 
@@ -105,14 +89,12 @@ pub fn Reset() -> impl IntoView {
                 return;
             }
             let Some(to) = sent.get_untracked() else { return };
-            let checked = (|| {
+            let Some((c, pw)) = save.check(|| {
                 let c = form::code(&code.get_untracked(), T::CodeLabel)?;
                 let pw = form::new_password(&new_password.get_untracked(), T::NewPasswordLabel)?;
                 Ok::<_, Problem>((c, pw))
-            })();
-            let (c, pw) = match checked {
-                Ok(v) => v,
-                Err(problem) => return save.refuse(problem),
+            }) else {
+                return;
             };
             save.sending();
             let config = config.clone();
@@ -165,7 +147,7 @@ pub fn Reset() -> impl IntoView {
                             <SubmitButton label=T::SavePassword busy=save.busy blocked=save.blocked()/>
                         </div>
                     </form>
-                    <ResendButton label=T::ResendCode countdown=resend_wait busy=resending hint_id="kb-reset-resend-wait" on_press=resend.clone()/>
+                    <ResendButton label=T::ResendCode state=resender hint_id="kb-reset-resend-wait" on_press=resend.clone()/>
                     <div class="kb-actions">
                         <button type="button" class="kb-button kb-button-secondary" on:click=back_to_phone>{t(lang, T::Back)}</button>
                     </div>

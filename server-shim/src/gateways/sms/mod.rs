@@ -162,6 +162,27 @@ fn http_client(timeout_secs: u64) -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
+/// One send as both providers take it: post the form, read the message id out of a 200
+/// answer with `parse`, keep the raw answer as evidence, log one line.
+async fn send_form(
+    provider: &'static str,
+    client: &reqwest::Client,
+    url: &str,
+    form: &[(&'static str, String)],
+    timeout_secs: u64,
+    phone: &Phone,
+    parse: impl FnOnce(&str) -> Result<String, SmsError>,
+) -> Result<SmsReceipt, SmsError> {
+    let result = async {
+        let body = post_form(client, url, form, timeout_secs).await?;
+        let message_id = parse(&body)?;
+        Ok(SmsReceipt { provider, message_id, raw_response: body })
+    }
+    .await;
+    log_send(provider, phone, &result);
+    result
+}
+
 /// Posts a form and returns the body of a 200 answer, mapping everything else to `SmsError`.
 async fn post_form(
     client: &reqwest::Client,

@@ -4,7 +4,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{endpoint, http_client, log_send, post_form, Loose, SmsError, SmsMessage, SmsReceipt, SmsSender};
+use super::{endpoint, http_client, send_form, Loose, SmsError, SmsMessage, SmsReceipt, SmsSender};
 
 const PROVIDER: &str = "smsc";
 
@@ -85,14 +85,7 @@ impl SmsSender for Smsc {
 
     async fn send(&self, message: &SmsMessage) -> Result<SmsReceipt, SmsError> {
         let form = self.form(message);
-        let result = async {
-            let body = post_form(&self.client, &self.url, &form, self.timeout_secs).await?;
-            let message_id = parse_answer(&body)?;
-            Ok(SmsReceipt { provider: PROVIDER, message_id, raw_response: body })
-        }
-        .await;
-        log_send(PROVIDER, &message.phone, &result);
-        result
+        send_form(PROVIDER, &self.client, &self.url, &form, self.timeout_secs, &message.phone, parse_answer).await
     }
 }
 

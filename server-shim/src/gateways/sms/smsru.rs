@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{endpoint, http_client, log_send, post_form, Loose, SmsError, SmsMessage, SmsReceipt, SmsSender};
+use super::{endpoint, http_client, send_form, Loose, SmsError, SmsMessage, SmsReceipt, SmsSender};
 
 const PROVIDER: &str = "smsru";
 
@@ -73,14 +73,7 @@ impl SmsSender for SmsRu {
 
     async fn send(&self, message: &SmsMessage) -> Result<SmsReceipt, SmsError> {
         let form = self.form(message);
-        let result = async {
-            let body = post_form(&self.client, &self.url, &form, self.timeout_secs).await?;
-            let message_id = parse_answer(&body, message.phone.digits())?;
-            Ok(SmsReceipt { provider: PROVIDER, message_id, raw_response: body })
-        }
-        .await;
-        log_send(PROVIDER, &message.phone, &result);
-        result
+        send_form(PROVIDER, &self.client, &self.url, &form, self.timeout_secs, &message.phone, |body| parse_answer(body, message.phone.digits())).await
     }
 }
 
