@@ -150,6 +150,8 @@ async fn full_flow() {
     type_into(&w, "Пароль", "совсем не тот пароль").await;
     press(&w, "Войти").await;
     announced(&w, "Неверный номер телефона или пароль.").await;
+    let text = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    assert!(!text.contains("Вы вышли из кабинета."), "the old notice gives way to the attempt's outcome");
     shot(&b, "05-wrong-password").await;
 
     // Forgot password: a code, a new password, then log in with it.

@@ -21,7 +21,8 @@ pub fn Login() -> impl IntoView {
     let config = expect_context::<WidgetConfig>();
     let lang = config.lang;
     let nav = expect_context::<Nav>();
-    let notice = nav.take_notice();
+    // Said until the person tries to log in: then only the attempt's own outcome matters.
+    let notice = RwSignal::new(nav.take_notice());
     let phone = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let form = FormState::new();
@@ -31,6 +32,7 @@ pub fn Login() -> impl IntoView {
         if !form.begin() {
             return;
         }
+        notice.set(None);
         let Some((p, pw)) = form.check(|| {
             let p = form::phone(&phone.get_untracked(), T::PhoneLabel)?;
             let pw = form::password(&password.get_untracked(), T::PasswordLabel)?;
@@ -55,7 +57,7 @@ pub fn Login() -> impl IntoView {
     view! {
         <section class="kb-card kb-login" aria-labelledby="kb-login-title" data-kb-screen="login">
             <ScreenHeading id="kb-login-title" text=t(lang, T::LoginTitle)/>
-            {notice.map(|n| view! { <p class="kb-notice" role="status">{t(lang, n)}</p> })}
+            {move || notice.get().map(|n| view! { <p class="kb-notice" role="status">{t(lang, n)}</p> })}
             <p class="kb-intro">{t(lang, T::Intro)}</p>
             <form class="kb-form" novalidate on:submit=submit>
                 <TextField id="kb-login-phone" label=T::PhoneLabel value=phone kind="tel" autocomplete="tel" inputmode="tel"
