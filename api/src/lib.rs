@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod auth;
+pub mod cabinet;
 pub mod phone;
 
 pub use phone::Phone;
@@ -110,6 +111,13 @@ pub enum ErrorCode {
     SamePhone,
     /// The new phone already belongs to another cabinet.
     PhoneTaken,
+    /// The organisation's accounting system did not answer in time or answered with an error.
+    AccountingUnavailable,
+    /// A document's period or year is not a valid date range (or lies outside the contract).
+    InvalidPeriod,
+    /// This document does not exist for this contract in its state (e.g. a no-debt
+    /// certificate for a loan that is not closed).
+    DocumentNotAvailable,
 }
 
 impl ErrorCode {
@@ -125,11 +133,11 @@ impl ErrorCode {
             ForbiddenOrigin => 403,
             Unauthenticated | InvalidCredentials => 401,
             RateLimited => 429,
-            SamePhone | PhoneTaken => 409,
+            SamePhone | PhoneTaken | DocumentNotAvailable => 409,
             InvalidPhone | PhoneNotMobile | InvalidName | PasswordTooShort | PasswordTooLong | PasswordCommon
             | PasswordLikePhone | WrongPassword | ConsentRequired | CodeInvalid | CodeExpired | CodeUsed
-            | CodeAttemptsExceeded => 422,
-            Unavailable | SmsUnavailable => 503,
+            | CodeAttemptsExceeded | InvalidPeriod => 422,
+            Unavailable | SmsUnavailable | AccountingUnavailable => 503,
             Internal => 500,
         }
     }
@@ -166,6 +174,11 @@ impl ErrorCode {
             ErrorCode::SmsUnavailable => "Отправка SMS временно недоступна. Повторите попытку позже.",
             ErrorCode::SamePhone => "Это ваш текущий номер.",
             ErrorCode::PhoneTaken => "Этот номер уже используется другим кабинетом.",
+            ErrorCode::AccountingUnavailable => {
+                "Учётная система организации сейчас не отвечает. Повторите попытку через минуту."
+            }
+            ErrorCode::InvalidPeriod => "Проверьте период: дата начала не позже даты окончания, обе в пределах договора.",
+            ErrorCode::DocumentNotAvailable => "Этот документ по договору сейчас недоступен.",
         }
     }
 
@@ -201,6 +214,11 @@ impl ErrorCode {
             ErrorCode::SmsUnavailable => "SMS cannot be sent right now. Please try again later.",
             ErrorCode::SamePhone => "This is your current number.",
             ErrorCode::PhoneTaken => "This number is already used by another cabinet.",
+            ErrorCode::AccountingUnavailable => {
+                "The organisation's accounting system is not answering. Please try again in a minute."
+            }
+            ErrorCode::InvalidPeriod => "Check the period: the start not after the end, both within the contract.",
+            ErrorCode::DocumentNotAvailable => "This document is not available for this contract now.",
         }
     }
 }

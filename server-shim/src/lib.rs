@@ -52,7 +52,7 @@ impl App {
         let addr = listener.local_addr()?;
         let ledger = Ledger::new(store.clone());
         if config.mode != Mode::Production {
-            ledger.seed_demo(clock.now().unix_timestamp()).await?;
+            ledger.seed_demo(clock.now().unix_timestamp(), accounting::business_day(clock.now())).await?;
         }
         let (sms, sms_simulator) = gateways::sms::build(&config).await?;
         // The first unknown-phone login would otherwise pay for making the dummy hash.

@@ -1,0 +1,771 @@
+//! The built-in ledger: the embedded accounting system, on the shim's own database. Small
+//! cooperatives and the demo need nothing else; larger ones connect their own system.
+//!
+//! Storage only: terms and posted events go in and out of the database here; every figure
+//! (schedules, balances, overdue, penalty, interest) comes from [`engine`].
+
+pub mod engine;
+mod seed;
+
+use kabinet_api::cabinet::{
+    Application, ApplicationStatus, ContributionAccount, ContributionKind, ContributionOperation, ContributionsView,
+    Kopecks, LoanDetail, LoansView, RepaymentKind, SavingsDetail, SavingsView,
+};
+use kabinet_api::Phone;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use time::Date;
+
+use self::engine::{LoanError, LoanEvent, LoanTerms, Recalculation, SavingsError, SavingsEvent, SavingsTerms};
+use super::{Accounting, AccountingError, ClientRecord, FullName};
+use crate::storage::Store;
+
+pub use seed::DEMO_CLIENTS;
+
+/// Why the ledger refused to record something; the command line prints it.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("{0}")]
+    Loan(#[from] LoanError),
+    #[error("{0}")]
+    Savings(#[from] SavingsError),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// A product the cooperative offers; contracts copy its terms when they are made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub id: String,
+    pub kind: ProductKind,
+    pub name: String,
+    pub rate_bp: u32,
+    pub min_amount: Kopecks,
+    pub max_amount: Kopecks,
+    pub min_term_months: u32,
+    pub max_term_months: u32,
+    /// Loans only.
+    pub repayment: Option<RepaymentKind>,
+    pub penalty_rate_bp: u32,
+    pub capitalisation: bool,
+    pub top_up_allowed: bool,
+    pub withdrawal_allowed: bool,
+    pub min_balance: Kopecks,
+    pub early_rate_bp: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductKind {
+    Loan,
+    Savings,
+}
+
+impl ProductKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ProductKind::Loan => "loan",
+            ProductKind::Savings => "savings",
+        }
+    }
+}
+
+pub(crate) fn day(d: Date) -> String {
+    d.to_string()
+}
+
+pub(crate) fn parse_day(s: &str) -> Result<Date, AccountingError> {
+    Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|e| AccountingError::Unavailable(format!("ledger holds a bad date {s:?}: {e}")))
+}
+
+fn repayment_str(r: RepaymentKind) -> &'static str {
+    match r {
+        RepaymentKind::Annuity => "annuity",
+        RepaymentKind::Differentiated => "differentiated",
+    }
+}
+
+fn parse_repayment(s: &str) -> Result<RepaymentKind, AccountingError> {
+    match s {
+        "annuity" => Ok(RepaymentKind::Annuity),
+        "differentiated" => Ok(RepaymentKind::Differentiated),
+        other => Err(AccountingError::Unavailable(format!("ledger holds an unknown repayment kind {other:?}"))),
+    }
+}
+
+fn status_str(s: ApplicationStatus) -> &'static str {
+    match s {
+        ApplicationStatus::New => "new",
+        ApplicationStatus::UnderReview => "under_review",
+        ApplicationStatus::Approved => "approved",
+        ApplicationStatus::Declined => "declined",
+    }
+}
+
+fn parse_status(s: &str) -> Result<ApplicationStatus, AccountingError> {
+    Ok(match s {
+        "new" => ApplicationStatus::New,
+        "under_review" => ApplicationStatus::UnderReview,
+        "approved" => ApplicationStatus::Approved,
+        "declined" => ApplicationStatus::Declined,
+        other => return Err(AccountingError::Unavailable(format!("ledger holds an unknown status {other:?}"))),
+    })
+}
+
+fn u32_col(r: &AnyRow, i: usize) -> u32 {
+    u32::try_from(r.get::<i64, _>(i)).unwrap_or(0)
+}
+
+const LOAN_COLS: &str = "id, number, product, issued_on, amount, rate_bp, term_months, repayment, penalty_rate_bp";
+const SAVINGS_COLS: &str = "id, number, product, opened_on, amount, rate_bp, term_months, capitalisation, \
+    top_up_allowed, withdrawal_allowed, min_balance, early_rate_bp";
+
+/// A new loan contract for the command line and the seed.
+#[derive(Debug, Clone)]
+pub struct NewLoan {
+    pub client_id: String,
+    pub number: String,
+    pub product_id: String,
+    pub issued_on: Date,
+    pub amount: Kopecks,
+    pub term_months: u32,
+}
+
+/// A new savings contract.
+#[derive(Debug, Clone)]
+pub struct NewSavings {
+    pub client_id: String,
+    pub number: String,
+    pub product_id: String,
+    pub opened_on: Date,
+    pub amount: Kopecks,
+    pub term_months: u32,
+}
+
+#[derive(Clone)]
+pub struct Ledger {
+    store: Store,
+}
+
+impl Ledger {
+    pub fn new(store: Store) -> Self {
+        Ledger { store }
+    }
+
+    /// Seeds the demo clients and their contracts once; idempotent, so every start of the demo
+    /// may call it, and a demo client someone has edited stays as edited.
+    pub async fn seed_demo(&self, now: i64, today: Date) -> Result<(), LedgerError> {
+        seed::seed(self, now, today).await
+    }
+
+    pub async fn add_client(&self, id: &str, name: &FullName, phone: &Phone, now: i64) -> Result<(), LedgerError> {
+        let done = sqlx::query(
+            "INSERT INTO ledger_clients (id, last_name, first_name, middle_name, name_key, phone, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(&name.last)
+        .bind(&name.first)
+        .bind(&name.middle)
+        .bind(name.key())
+        .bind(phone.as_e164())
+        .bind(now)
+        .execute(self.store.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(LedgerError::Invalid(format!("client {id} already exists")));
+        }
+        Ok(())
+    }
+
+    async fn require_client(&self, id: &str) -> Result<(), LedgerError> {
+        let found = sqlx::query("SELECT 1 FROM ledger_clients WHERE id = $1").bind(id).fetch_optional(self.store.pool()).await?;
+        found.map(|_| ()).ok_or_else(|| LedgerError::NotFound(format!("client {id}")))
+    }
+
+    pub async fn add_product(&self, p: &Product, now: i64) -> Result<(), LedgerError> {
+        if p.min_amount <= 0 || p.min_amount > p.max_amount || p.min_term_months == 0 || p.min_term_months > p.max_term_months {
+            return Err(LedgerError::Invalid("amount and term limits must be positive and min ≤ max".into()));
+        }
+        if p.kind == ProductKind::Loan && p.repayment.is_none() {
+            return Err(LedgerError::Invalid("a loan product needs a repayment kind".into()));
+        }
+        let done = sqlx::query(
+            "INSERT INTO ledger_products (id, kind, name, rate_bp, min_amount, max_amount, min_term_months, max_term_months, \
+             repayment, penalty_rate_bp, capitalisation, top_up_allowed, withdrawal_allowed, min_balance, early_rate_bp, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&p.id)
+        .bind(p.kind.as_str())
+        .bind(&p.name)
+        .bind(i64::from(p.rate_bp))
+        .bind(p.min_amount)
+        .bind(p.max_amount)
+        .bind(i64::from(p.min_term_months))
+        .bind(i64::from(p.max_term_months))
+        .bind(p.repayment.map(repayment_str).unwrap_or(""))
+        .bind(i64::from(p.penalty_rate_bp))
+        .bind(i64::from(p.capitalisation))
+        .bind(i64::from(p.top_up_allowed))
+        .bind(i64::from(p.withdrawal_allowed))
+        .bind(p.min_balance)
+        .bind(i64::from(p.early_rate_bp))
+        .bind(now)
+        .execute(self.store.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(LedgerError::Invalid(format!("product {} already exists", p.id)));
+        }
+        Ok(())
+    }
+
+    pub async fn product(&self, id: &str) -> Result<Product, LedgerError> {
+        let r = sqlx::query(
+            "SELECT id, kind, name, rate_bp, min_amount, max_amount, min_term_months, max_term_months, repayment, \
+             penalty_rate_bp, capitalisation, top_up_allowed, withdrawal_allowed, min_balance, early_rate_bp \
+             FROM ledger_products WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.store.pool())
+        .await?
+        .ok_or_else(|| LedgerError::NotFound(format!("product {id}")))?;
+        let kind = match r.get::<String, _>(1).as_str() {
+            "loan" => ProductKind::Loan,
+            _ => ProductKind::Savings,
+        };
+        let repayment: String = r.get(8);
+        Ok(Product {
+            id: r.get(0),
+            kind,
+            name: r.get(2),
+            rate_bp: u32_col(&r, 3),
+            min_amount: r.get(4),
+            max_amount: r.get(5),
+            min_term_months: u32_col(&r, 6),
+            max_term_months: u32_col(&r, 7),
+            repayment: if repayment.is_empty() { None } else { Some(parse_repayment(&repayment).map_err(|e| LedgerError::Invalid(e.to_string()))?) },
+            penalty_rate_bp: u32_col(&r, 9),
+            capitalisation: r.get::<i64, _>(10) != 0,
+            top_up_allowed: r.get::<i64, _>(11) != 0,
+            withdrawal_allowed: r.get::<i64, _>(12) != 0,
+            min_balance: r.get(13),
+            early_rate_bp: u32_col(&r, 14),
+        })
+    }
+
+    fn check_limits(p: &Product, amount: Kopecks, term: u32) -> Result<(), LedgerError> {
+        if amount < p.min_amount || amount > p.max_amount {
+            return Err(LedgerError::Invalid(format!(
+                "amount {amount} is outside the product's {}..{} kopecks",
+                p.min_amount, p.max_amount
+            )));
+        }
+        if term < p.min_term_months || term > p.max_term_months {
+            return Err(LedgerError::Invalid(format!(
+                "term {term} is outside the product's {}..{} months",
+                p.min_term_months, p.max_term_months
+            )));
+        }
+        Ok(())
+    }
+
+    /// Signs a loan on the product's terms; returns its id.
+    pub async fn open_loan(&self, l: &NewLoan, now: i64) -> Result<String, LedgerError> {
+        self.require_client(&l.client_id).await?;
+        let p = self.product(&l.product_id).await?;
+        if p.kind != ProductKind::Loan {
+            return Err(LedgerError::Invalid(format!("product {} is not a loan product", p.id)));
+        }
+        Self::check_limits(&p, l.amount, l.term_months)?;
+        let id = format!("L-{}", uuid::Uuid::new_v4().simple());
+        let terms = LoanTerms {
+            id: id.clone(),
+            number: l.number.clone(),
+            product: p.name.clone(),
+            issued_on: l.issued_on,
+            amount: l.amount,
+            rate_bp: p.rate_bp,
+            term_months: l.term_months,
+            repayment: p.repayment.unwrap_or(RepaymentKind::Annuity),
+            penalty_rate_bp: p.penalty_rate_bp,
+        };
+        // The engine refuses terms it cannot schedule; better now than on every read.
+        engine::loan_detail(&terms, &[], terms.issued_on)?;
+        self.insert_loan(&l.client_id, &terms, now).await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn insert_loan(&self, client_id: &str, t: &LoanTerms, now: i64) -> Result<(), LedgerError> {
+        sqlx::query(
+            "INSERT INTO ledger_loans (id, client_id, number, product, issued_on, amount, rate_bp, term_months, repayment, \
+             penalty_rate_bp, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&t.id)
+        .bind(client_id)
+        .bind(&t.number)
+        .bind(&t.product)
+        .bind(day(t.issued_on))
+        .bind(t.amount)
+        .bind(i64::from(t.rate_bp))
+        .bind(i64::from(t.term_months))
+        .bind(repayment_str(t.repayment))
+        .bind(i64::from(t.penalty_rate_bp))
+        .bind(now)
+        .execute(self.store.pool())
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                LedgerError::Invalid(format!("contract number {} is taken", t.number))
+            }
+            e => e.into(),
+        })?;
+        Ok(())
+    }
+
+    fn loan_terms(r: &AnyRow) -> Result<LoanTerms, AccountingError> {
+        Ok(LoanTerms {
+            id: r.get(0),
+            number: r.get(1),
+            product: r.get(2),
+            issued_on: parse_day(&r.get::<String, _>(3))?,
+            amount: r.get(4),
+            rate_bp: u32_col(r, 5),
+            term_months: u32_col(r, 6),
+            repayment: parse_repayment(&r.get::<String, _>(7))?,
+            penalty_rate_bp: u32_col(r, 8),
+        })
+    }
+
+    async fn loan_events(&self, loan_id: &str) -> Result<Vec<LoanEvent>, AccountingError> {
+        let rows = sqlx::query("SELECT kind, event_on, amount FROM ledger_loan_events WHERE loan_id = $1 ORDER BY event_on, id")
+            .bind(loan_id)
+            .fetch_all(self.store.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let date = parse_day(&r.get::<String, _>(1))?;
+                let amount: i64 = r.get(2);
+                Ok(match r.get::<String, _>(0).as_str() {
+                    "payment" => LoanEvent::Payment { date, amount },
+                    "early_shorter_term" => LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::ShorterTerm },
+                    "early_smaller_installment" => {
+                        LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::SmallerInstallment }
+                    }
+                    other => return Err(AccountingError::Unavailable(format!("unknown loan event {other:?}"))),
+                })
+            })
+            .collect()
+    }
+
+    /// The loan's terms and events, if it belongs to this client.
+    async fn owned_loan(&self, client_id: &str, loan_id: &str) -> Result<Option<(LoanTerms, Vec<LoanEvent>)>, AccountingError> {
+        let row = sqlx::query(&format!("SELECT {LOAN_COLS} FROM ledger_loans WHERE id = $1 AND client_id = $2"))
+            .bind(loan_id)
+            .bind(client_id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let terms = Self::loan_terms(&r)?;
+        let events = self.loan_events(&terms.id).await?;
+        Ok(Some((terms, events)))
+    }
+
+    /// Posts a payment or an early repayment, after checking with the engine that the loan
+    /// can take it on that day. Events are kept in date order: one dated before the last
+    /// posted event is refused, since it would silently rewrite figures already shown.
+    pub async fn post_loan_event(&self, loan_id: &str, event: LoanEvent, now: i64) -> Result<(), LedgerError> {
+        let row = sqlx::query(&format!("SELECT {LOAN_COLS} FROM ledger_loans WHERE id = $1 OR number = $1"))
+            .bind(loan_id)
+            .fetch_optional(self.store.pool())
+            .await?
+            .ok_or_else(|| LedgerError::NotFound(format!("loan {loan_id}")))?;
+        let terms = Self::loan_terms(&row).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        let mut events = self.loan_events(&terms.id).await.map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        if events.last().is_some_and(|last| last.date() > event.date()) {
+            return Err(LedgerError::Loan(LoanError::Unordered));
+        }
+        events.push(event.clone());
+        engine::loan_detail(&terms, &events, event.date())?;
+        let (kind, date, amount) = match event {
+            LoanEvent::Payment { date, amount } => ("payment", date, amount),
+            LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::ShorterTerm } => ("early_shorter_term", date, amount),
+            LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::SmallerInstallment } => {
+                ("early_smaller_installment", date, amount)
+            }
+        };
+        sqlx::query("INSERT INTO ledger_loan_events (loan_id, kind, event_on, amount, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&terms.id)
+            .bind(kind)
+            .bind(day(date))
+            .bind(amount)
+            .bind(now)
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Opens a savings contract on the product's terms; returns its id.
+    pub async fn open_savings(&self, s: &NewSavings, now: i64) -> Result<String, LedgerError> {
+        self.require_client(&s.client_id).await?;
+        let p = self.product(&s.product_id).await?;
+        if p.kind != ProductKind::Savings {
+            return Err(LedgerError::Invalid(format!("product {} is not a savings product", p.id)));
+        }
+        Self::check_limits(&p, s.amount, s.term_months)?;
+        let id = format!("S-{}", uuid::Uuid::new_v4().simple());
+        let terms = SavingsTerms {
+            id: id.clone(),
+            number: s.number.clone(),
+            product: p.name.clone(),
+            opened_on: s.opened_on,
+            amount: s.amount,
+            rate_bp: p.rate_bp,
+            term_months: s.term_months,
+            capitalisation: p.capitalisation,
+            top_up_allowed: p.top_up_allowed,
+            partial_withdrawal_allowed: p.withdrawal_allowed,
+            min_balance: p.min_balance,
+            early_rate_bp: p.early_rate_bp,
+        };
+        engine::savings_detail(&terms, &[], terms.opened_on)?;
+        self.insert_savings(&s.client_id, &terms, now).await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn insert_savings(&self, client_id: &str, t: &SavingsTerms, now: i64) -> Result<(), LedgerError> {
+        sqlx::query(
+            "INSERT INTO ledger_savings (id, client_id, number, product, opened_on, amount, rate_bp, term_months, capitalisation, \
+             top_up_allowed, withdrawal_allowed, min_balance, early_rate_bp, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(&t.id)
+        .bind(client_id)
+        .bind(&t.number)
+        .bind(&t.product)
+        .bind(day(t.opened_on))
+        .bind(t.amount)
+        .bind(i64::from(t.rate_bp))
+        .bind(i64::from(t.term_months))
+        .bind(i64::from(t.capitalisation))
+        .bind(i64::from(t.top_up_allowed))
+        .bind(i64::from(t.partial_withdrawal_allowed))
+        .bind(t.min_balance)
+        .bind(i64::from(t.early_rate_bp))
+        .bind(now)
+        .execute(self.store.pool())
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                LedgerError::Invalid(format!("contract number {} is taken", t.number))
+            }
+            e => e.into(),
+        })?;
+        Ok(())
+    }
+
+    fn savings_terms(r: &AnyRow) -> Result<SavingsTerms, AccountingError> {
+        Ok(SavingsTerms {
+            id: r.get(0),
+            number: r.get(1),
+            product: r.get(2),
+            opened_on: parse_day(&r.get::<String, _>(3))?,
+            amount: r.get(4),
+            rate_bp: u32_col(r, 5),
+            term_months: u32_col(r, 6),
+            capitalisation: r.get::<i64, _>(7) != 0,
+            top_up_allowed: r.get::<i64, _>(8) != 0,
+            partial_withdrawal_allowed: r.get::<i64, _>(9) != 0,
+            min_balance: r.get(10),
+            early_rate_bp: u32_col(r, 11),
+        })
+    }
+
+    async fn savings_events(&self, savings_id: &str) -> Result<Vec<SavingsEvent>, AccountingError> {
+        let rows =
+            sqlx::query("SELECT kind, event_on, amount FROM ledger_savings_events WHERE savings_id = $1 ORDER BY event_on, id")
+                .bind(savings_id)
+                .fetch_all(self.store.pool())
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let date = parse_day(&r.get::<String, _>(1))?;
+                let amount: i64 = r.get(2);
+                Ok(match r.get::<String, _>(0).as_str() {
+                    "top_up" => SavingsEvent::TopUp { date, amount },
+                    "withdrawal" => SavingsEvent::Withdrawal { date, amount },
+                    "early_termination" => SavingsEvent::EarlyTermination { date },
+                    other => return Err(AccountingError::Unavailable(format!("unknown savings event {other:?}"))),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn post_savings_event(&self, savings_id: &str, event: SavingsEvent, now: i64) -> Result<(), LedgerError> {
+        let row = sqlx::query(&format!("SELECT {SAVINGS_COLS} FROM ledger_savings WHERE id = $1 OR number = $1"))
+            .bind(savings_id)
+            .fetch_optional(self.store.pool())
+            .await?
+            .ok_or_else(|| LedgerError::NotFound(format!("savings {savings_id}")))?;
+        let terms = Self::savings_terms(&row).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        let mut events = self.savings_events(&terms.id).await.map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        if events.last().is_some_and(|last| last.date() > event.date()) {
+            return Err(LedgerError::Savings(SavingsError::Unordered));
+        }
+        events.push(event.clone());
+        engine::savings_detail(&terms, &events, event.date())?;
+        let (kind, date, amount) = match event {
+            SavingsEvent::TopUp { date, amount } => ("top_up", date, amount),
+            SavingsEvent::Withdrawal { date, amount } => ("withdrawal", date, amount),
+            SavingsEvent::EarlyTermination { date } => ("early_termination", date, 0),
+        };
+        sqlx::query("INSERT INTO ledger_savings_events (savings_id, kind, event_on, amount, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&terms.id)
+            .bind(kind)
+            .bind(day(date))
+            .bind(amount)
+            .bind(now)
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Records a contribution paid in (positive) or returned / charged (negative). A return
+    /// of a returnable share may not exceed what the client has paid in.
+    pub async fn add_contribution(
+        &self,
+        client_id: &str,
+        kind: ContributionKind,
+        on: Date,
+        amount: Kopecks,
+        description: &str,
+        now: i64,
+    ) -> Result<(), LedgerError> {
+        self.require_client(client_id).await?;
+        if amount == 0 {
+            return Err(LedgerError::Invalid("amount must not be zero".into()));
+        }
+        let kind_str = contribution_kind_str(kind);
+        if kind == ContributionKind::Returnable && amount < 0 {
+            let balance: i64 = sqlx::query(
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger_contributions WHERE client_id = $1 AND kind = $2",
+            )
+            .bind(client_id)
+            .bind(kind_str)
+            .fetch_one(self.store.pool())
+            .await?
+            .get(0);
+            if balance + amount < 0 {
+                return Err(LedgerError::Invalid(format!("the client's share is {balance} kopecks; cannot return {}", -amount)));
+            }
+        }
+        sqlx::query(
+            "INSERT INTO ledger_contributions (client_id, kind, op_on, amount, description, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(client_id)
+        .bind(kind_str)
+        .bind(day(on))
+        .bind(amount)
+        .bind(description)
+        .bind(now)
+        .execute(self.store.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records an application (until the cabinet sends them itself, staff enter them here).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_application(
+        &self,
+        client_id: &str,
+        kind: ProductKind,
+        number: &str,
+        made_on: Date,
+        product: &str,
+        amount: Kopecks,
+        term_months: u32,
+        status: ApplicationStatus,
+        comment: Option<&str>,
+        now: i64,
+    ) -> Result<String, LedgerError> {
+        self.require_client(client_id).await?;
+        if amount <= 0 || term_months == 0 {
+            return Err(LedgerError::Invalid("amount and term must be positive".into()));
+        }
+        let id = format!("A-{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(
+            "INSERT INTO ledger_applications (id, client_id, kind, number, made_on, product, amount, term_months, status, comment, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(&id)
+        .bind(client_id)
+        .bind(kind.as_str())
+        .bind(number)
+        .bind(day(made_on))
+        .bind(product)
+        .bind(amount)
+        .bind(i64::from(term_months))
+        .bind(status_str(status))
+        .bind(comment)
+        .bind(now)
+        .execute(self.store.pool())
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                LedgerError::Invalid(format!("application number {number} is taken"))
+            }
+            e => e.into(),
+        })?;
+        Ok(id)
+    }
+
+    async fn applications(&self, client_id: &str, kind: ProductKind) -> Result<Vec<Application>, AccountingError> {
+        let rows = sqlx::query(
+            "SELECT id, number, made_on, product, amount, term_months, status, comment FROM ledger_applications \
+             WHERE client_id = $1 AND kind = $2 ORDER BY made_on DESC, number DESC",
+        )
+        .bind(client_id)
+        .bind(kind.as_str())
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Application {
+                    id: r.get(0),
+                    number: r.get(1),
+                    date: r.get(2),
+                    product: r.get(3),
+                    amount: r.get(4),
+                    term_months: u32_col(r, 5),
+                    status: parse_status(&r.get::<String, _>(6))?,
+                    comment: r.get(7),
+                })
+            })
+            .collect()
+    }
+}
+
+fn contribution_kind_str(k: ContributionKind) -> &'static str {
+    match k {
+        ContributionKind::Returnable => "returnable",
+        ContributionKind::Membership => "membership",
+    }
+}
+
+fn engine_failure(id: &str, e: impl std::fmt::Display) -> AccountingError {
+    // Events are checked by the engine when posted, so this means the data was edited by hand.
+    AccountingError::Unavailable(format!("ledger contract {id} cannot be computed: {e}"))
+}
+
+#[async_trait::async_trait]
+impl Accounting for Ledger {
+    async fn find_client(&self, name: &FullName, phone: &Phone) -> Result<Option<String>, AccountingError> {
+        let row = sqlx::query("SELECT id FROM ledger_clients WHERE phone = $1 AND name_key = $2 ORDER BY id LIMIT 1")
+            .bind(phone.as_e164())
+            .bind(name.key())
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(row.map(|r| r.get::<String, _>(0)))
+    }
+
+    async fn client(&self, id: &str) -> Result<Option<ClientRecord>, AccountingError> {
+        let row = sqlx::query("SELECT id, last_name, first_name, middle_name, phone FROM ledger_clients WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let phone: String = r.get(4);
+        Ok(Some(ClientRecord {
+            id: r.get(0),
+            name: FullName::from_parts(&r.get::<String, _>(1), &r.get::<String, _>(2), &r.get::<String, _>(3)),
+            phone: Phone::parse(&phone)
+                .map_err(|e| AccountingError::Unavailable(format!("ledger holds a bad phone for {id}: {e}")))?,
+        }))
+    }
+
+    async fn loans(&self, client_id: &str, as_of: Date) -> Result<LoansView, AccountingError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {LOAN_COLS} FROM ledger_loans WHERE client_id = $1 ORDER BY issued_on DESC, number DESC"
+        ))
+        .bind(client_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut contracts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let terms = Self::loan_terms(r)?;
+            if terms.issued_on > as_of {
+                continue;
+            }
+            let events = self.loan_events(&terms.id).await?;
+            let detail = engine::loan_detail(&terms, &events, as_of).map_err(|e| engine_failure(&terms.id, e))?;
+            contracts.push(detail.summary);
+        }
+        Ok(LoansView { as_of: day(as_of), applications: self.applications(client_id, ProductKind::Loan).await?, contracts })
+    }
+
+    async fn loan(&self, client_id: &str, loan_id: &str, as_of: Date) -> Result<Option<LoanDetail>, AccountingError> {
+        let Some((terms, events)) = self.owned_loan(client_id, loan_id).await? else { return Ok(None) };
+        if terms.issued_on > as_of {
+            return Ok(None);
+        }
+        engine::loan_detail(&terms, &events, as_of).map(Some).map_err(|e| engine_failure(&terms.id, e))
+    }
+
+    async fn savings(&self, client_id: &str, as_of: Date) -> Result<SavingsView, AccountingError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SAVINGS_COLS} FROM ledger_savings WHERE client_id = $1 ORDER BY opened_on DESC, number DESC"
+        ))
+        .bind(client_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut contracts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let terms = Self::savings_terms(r)?;
+            if terms.opened_on > as_of {
+                continue;
+            }
+            let events = self.savings_events(&terms.id).await?;
+            let detail = engine::savings_detail(&terms, &events, as_of).map_err(|e| engine_failure(&terms.id, e))?;
+            contracts.push(detail.summary);
+        }
+        Ok(SavingsView { as_of: day(as_of), applications: self.applications(client_id, ProductKind::Savings).await?, contracts })
+    }
+
+    async fn saving(&self, client_id: &str, savings_id: &str, as_of: Date) -> Result<Option<SavingsDetail>, AccountingError> {
+        let row = sqlx::query(&format!("SELECT {SAVINGS_COLS} FROM ledger_savings WHERE id = $1 AND client_id = $2"))
+            .bind(savings_id)
+            .bind(client_id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let terms = Self::savings_terms(&r)?;
+        if terms.opened_on > as_of {
+            return Ok(None);
+        }
+        let events = self.savings_events(&terms.id).await?;
+        engine::savings_detail(&terms, &events, as_of).map(Some).map_err(|e| engine_failure(&terms.id, e))
+    }
+
+    async fn contributions(&self, client_id: &str, as_of: Date) -> Result<ContributionsView, AccountingError> {
+        let rows = sqlx::query(
+            "SELECT kind, op_on, amount, description FROM ledger_contributions WHERE client_id = $1 AND op_on <= $2 \
+             ORDER BY op_on, id",
+        )
+        .bind(client_id)
+        .bind(day(as_of))
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut returnable = ContributionAccount { kind: ContributionKind::Returnable, balance: 0, operations: vec![] };
+        let mut membership = ContributionAccount { kind: ContributionKind::Membership, balance: 0, operations: vec![] };
+        for r in &rows {
+            let account = if r.get::<String, _>(0) == "returnable" { &mut returnable } else { &mut membership };
+            let amount: i64 = r.get(2);
+            account.balance += amount;
+            account.operations.push(ContributionOperation { date: r.get(1), amount, description: r.get(3) });
+        }
+        Ok(ContributionsView { as_of: day(as_of), returnable, membership })
+    }
+}
