@@ -4,7 +4,7 @@
 //! first start, so the demo always shows a current loan as current and an overdue one as overdue.
 
 // Amounts are written rubles_kopecks (300_000_00 = 300 000,00 ₽), which is how people read them.
-#![allow(clippy::inconsistent_digit_groups)]
+#![allow(clippy::inconsistent_digit_grouping)]
 
 use kabinet_api::cabinet::{ApplicationStatus, ContributionKind, RepaymentKind};
 use kabinet_api::Phone;
