@@ -100,6 +100,9 @@ impl App {
                             if let Err(e) = state.auth().prune(state.now_secs()).await {
                                 tracing::warn!(error = %e, "pruning old code requests failed");
                             }
+                            if let Err(e) = cabinet::reads::prune(&state).await {
+                                tracing::warn!(error = %e, "pruning read counters failed");
+                            }
                         }
                         _ = stop_rx.changed() => break,
                     }

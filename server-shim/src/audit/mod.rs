@@ -43,6 +43,16 @@ pub enum EventKind {
     PasswordChanged,
     PhoneChangeStarted,
     PhoneChanged,
+    /// A list of the «Информация» block was opened (loans, savings, contributions).
+    SectionViewed,
+    /// One contract's detail was opened (subject: the contract).
+    ContractViewed,
+    /// A document was downloaded (subject: the document's title), the seed's «получение файлов».
+    FilesReceived,
+    /// An object that is not this client's (or none) was asked for.
+    ObjectNotFound,
+    /// A session read more objects per minute than allowed.
+    ReadsLimited,
 }
 
 impl EventKind {
@@ -64,6 +74,11 @@ impl EventKind {
             EventKind::PasswordChanged => "password_changed",
             EventKind::PhoneChangeStarted => "phone_change_started",
             EventKind::PhoneChanged => "phone_changed",
+            EventKind::SectionViewed => "section_viewed",
+            EventKind::ContractViewed => "contract_viewed",
+            EventKind::FilesReceived => "files_received",
+            EventKind::ObjectNotFound => "object_not_found",
+            EventKind::ReadsLimited => "reads_limited",
         }
     }
 
@@ -85,6 +100,11 @@ impl EventKind {
             "password_changed" => "Смена пароля",
             "phone_change_started" => "Запрос смены номера телефона",
             "phone_changed" => "Смена номера телефона",
+            "section_viewed" => "Просмотр раздела личного кабинета",
+            "contract_viewed" => "Просмотр договора",
+            "files_received" => "Сообщение личного кабинета получение файлов",
+            "object_not_found" => "Запрос недоступного объекта",
+            "reads_limited" => "Превышен предел запросов данных",
             _ => "Событие",
         }
     }

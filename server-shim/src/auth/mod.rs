@@ -210,8 +210,7 @@ impl Auth {
         let record = self
             .accounting
             .client(client_id)
-            .await
-            .map_err(|e| AppError::Unavailable(e.to_string()))?
+            .await?
             .ok_or_else(|| AppError::Internal(format!("cabinet user's client {client_id} is missing in accounting")))?;
         let full = record.name.full();
         Ok((ClientProfile { full_name: full.clone(), greeting_name: record.name.greeting(), phone: phone.to_owned() }, full))
@@ -263,7 +262,7 @@ impl Auth {
         password::check_policy(password.expose_secret(), &phone)?;
         self.admit_send(&phone, caller, now).await?;
         let client_id =
-            self.accounting.find_client(&name, &phone).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+            self.accounting.find_client(&name, &phone).await?;
         let registered = match &client_id {
             Some(id) => {
                 sqlx::query("SELECT id FROM cabinet_users WHERE client_id = $1 OR phone = $2")

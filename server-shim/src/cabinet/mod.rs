@@ -1,4 +1,8 @@
-//! The cabinet's public start: the organisation's details the widget shows on its first screen.
+//! The cabinet: its public start (the organisation's details the widget shows on its first
+//! screen) and, for a signed-in client, the «Информация» block ([`info`]).
+
+pub mod info;
+pub mod reads;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -12,7 +16,7 @@ use crate::http::error::AppError;
 use crate::http::{AppState, ClientIp};
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(org_info))
+    OpenApiRouter::new().routes(routes!(org_info)).merge(info::routes())
 }
 
 /// The organisation's name and contacts. Called by the widget when it starts, so it is also

@@ -70,6 +70,14 @@ impl From<crate::storage::StoreError> for AppError {
     }
 }
 
+impl From<crate::accounting::AccountingError> for AppError {
+    fn from(e: crate::accounting::AccountingError) -> Self {
+        // The person sees «учётная система не отвечает» and a retry; the cause stays in the log.
+        tracing::warn!(error = %e, "accounting call failed");
+        AppError::Client(ErrorCode::AccountingUnavailable)
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         AppError::Unavailable(format!("database: {e}"))

@@ -52,6 +52,7 @@ struct Inner {
     journal: Journal,
     clock: Arc<dyn Clock>,
     auth: Arc<Auth>,
+    accounting: DynAccounting,
     sms_simulator: Option<SmsSimulator>,
 }
 
@@ -66,12 +67,22 @@ impl AppState {
     ) -> Self {
         let orgs = Organisations::single(config.org.clone());
         let journal = Journal::new(store.clone(), clock.clone());
-        let auth = Arc::new(Auth::new(&config, store.clone(), journal.clone(), accounting, sms, clock.clone()));
-        AppState(Arc::new(Inner { config, orgs, store, journal, clock, auth, sms_simulator }))
+        let auth = Arc::new(Auth::new(&config, store.clone(), journal.clone(), accounting.clone(), sms, clock.clone()));
+        AppState(Arc::new(Inner { config, orgs, store, journal, clock, auth, accounting, sms_simulator }))
     }
 
     pub fn auth(&self) -> &Arc<Auth> {
         &self.0.auth
+    }
+
+    /// The organisation's accounting system (the built-in ledger or the HTTP contract).
+    pub fn accounting(&self) -> &DynAccounting {
+        &self.0.accounting
+    }
+
+    /// The instant now, from the injectable clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.0.clock.now()
     }
 
     /// Now, as Unix seconds, from the injectable clock.
