@@ -1,4 +1,5 @@
-//! kabinet-shim command line: `serve` (default) and the operator's `audit` commands.
+//! kabinet-shim command line: `serve` (default), the operator's `audit` commands and the
+//! built-in ledger's `ledger` commands.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,11 @@ enum Command {
     },
     /// Print the effective configuration's validation result.
     CheckConfig,
+    /// The built-in ledger: clients, products, loans, savings, contributions, payments.
+    Ledger {
+        #[command(subcommand)]
+        command: kabinet_shim::accounting::ledger::cli::LedgerCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -66,6 +72,7 @@ fn main() -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Audit { command } => audit(config, command).await,
+            Command::Ledger { command } => ledger(config, command).await,
         }
     });
     match result {
@@ -83,6 +90,23 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let app = App::build(config, listener).await?;
     app.run_until_stopped(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn ledger(config: Config, command: kabinet_shim::accounting::ledger::cli::LedgerCommand) -> anyhow::Result<ExitCode> {
+    let store = Store::open(config.database_url.expose_secret()).await?;
+    let ledger = kabinet_shim::accounting::ledger::Ledger::new(store.clone());
+    let result = kabinet_shim::accounting::ledger::cli::run(&ledger, command, time::OffsetDateTime::now_utc()).await;
+    store.close().await;
+    match result {
+        Ok(out) => {
+            println!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("kabinet-shim ledger: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<ExitCode> {

@@ -4,6 +4,7 @@
 //! Storage only: terms and posted events go in and out of the database here; every figure
 //! (schedules, balances, overdue, penalty, interest) comes from [`engine`].
 
+pub mod cli;
 pub mod engine;
 mod seed;
 
