@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod client;
+pub mod env;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -4,6 +4,7 @@ mod api;
 mod audit;
 mod auth;
 mod e2e;
+mod info;
 mod signin_e2e;
 mod sms;
 mod store;
