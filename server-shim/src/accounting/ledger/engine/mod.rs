@@ -4,9 +4,42 @@
 //!
 //! The state of a contract is never stored, only derived: terms + events + the day asked
 //! about always give the same answer, so a reconciliation act for any past period is exact.
+//!
+//! The rules, in short (docs/ledger.md has them in full, for the accountant):
+//!
+//! - Money is integer kopecks; rates are basis points a year. No floating point anywhere.
+//! - Interest and penalty accrue day by day, actual/actual: a day of a leap year is 1/366 of
+//!   the yearly rate, any other day 1/365. A period (d₀, d₁] counts the days after d₀ up to
+//!   and including d₁ (the day of issue is free, the day of repayment is charged), each on
+//!   what was owed at the start of that day. Sums stay exact ([`money::Accrued`]) and are
+//!   rounded half up to a kopeck once, when the period closes; the remainder is dropped.
+//! - Due dates are the issue day + k months ([`add_months`]). Annuity: A = P·i/(1−(1+i)⁻ⁿ),
+//!   i = rate/12, exact and rounded half up; principal = A − interest. Differentiated:
+//!   principal = P/n rounded down. The last installment takes the remaining principal.
+//! - A payment is spent in the legal order (353-ФЗ ст. 5 ч. 20): overdue interest, overdue
+//!   principal, penalty, current interest, current principal; the rest waits as an advance
+//!   and is spent, in the same order, on the next due date.
+//! - An early repayment pays everything due, the penalty and the interest accrued to its day
+//!   (the period closes early), then principal; the schedule is rebuilt from there, keeping
+//!   the installment (shorter term) or the number of installments (smaller installment).
+//! - Savings: monthly interest on the balance, capitalised or paid out; early termination
+//!   recomputes all interest at the early rate and takes the difference back.
 
 use kabinet_api::cabinet::{Kopecks, LoanDetail, RepaymentKind, SavingsDetail};
 use time::Date;
+
+mod loan;
+pub mod money;
+mod savings;
+
+#[cfg(test)]
+mod loan_tests;
+#[cfg(test)]
+mod savings_tests;
+
+pub use loan::{debt_by_operations, MAX_AMOUNT, MAX_RATE_BP, MAX_TERM_MONTHS};
+pub use money::annuity_payment;
+pub use savings::balance_by_operations;
 
 /// A loan contract as signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,10 +106,15 @@ pub enum LoanError {
 }
 
 /// The loan as it stands on `as_of`, with its schedule (planned and paid) and operations.
-/// Events after `as_of` are ignored.
+/// Events after `as_of` are ignored (their order is still checked).
+///
+/// Refuses, rather than guesses, whatever the rules do not allow: events out of date order,
+/// before the issue day or after the loan closed, amounts that are not positive, an early
+/// repayment that does not cover what is due and accrued or that exceeds the payoff, and a
+/// payment beyond everything the plan still asks for. The ledger posts an event only when
+/// this accepts the events with it, on its day.
 pub fn loan_detail(terms: &LoanTerms, events: &[LoanEvent], as_of: Date) -> Result<LoanDetail, LoanError> {
-    let _ = (terms, events, as_of);
-    todo!("ledger engine: loans")
+    loan::detail(terms, events, as_of)
 }
 
 /// A savings contract as signed.
@@ -137,9 +175,10 @@ pub enum SavingsError {
 }
 
 /// The savings contract as it stands on `as_of`, with its interest schedule and operations.
+/// Events after `as_of` are ignored (their order is still checked); an event the product does
+/// not allow, or one after the contract closed, is refused.
 pub fn savings_detail(terms: &SavingsTerms, events: &[SavingsEvent], as_of: Date) -> Result<SavingsDetail, SavingsError> {
-    let _ = (terms, events, as_of);
-    todo!("ledger engine: savings")
+    savings::detail(terms, events, as_of)
 }
 
 /// The same day `months` later (or earlier), moved back to the month's last day when that
