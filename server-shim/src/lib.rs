@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cabinet;
 pub mod clock;
 pub mod config;
+pub mod documents;
 pub mod gateways;
 pub mod http;
 pub mod org;

@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> Router {
     }
 
     app.merge(documented)
+        .merge(crate::documents::verify::routes())
         .route("/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
