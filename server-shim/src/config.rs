@@ -108,6 +108,7 @@ pub struct Config {
     pub audit: AuditConfig,
     pub auth: AuthConfig,
     pub gateways: GatewaysConfig,
+    pub accounting: AccountingConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +180,9 @@ impl Config {
         if a.code_max_attempts == 0 || a.code_max_attempts > 10 {
             return bad("auth.code_max_attempts must be between 1 and 10".into());
         }
+        if let Err(m) = self.accounting.validate(self.mode) {
+            return bad(m);
+        }
         if self.mode == Mode::Production {
             if secrecy::ExposeSecret::expose_secret(&self.auth.code_secret).len() < 32 {
                 return bad("production mode requires auth.code_secret of at least 32 characters".into());
@@ -204,6 +208,101 @@ impl Config {
 
     pub fn tls(&self) -> Option<&TlsConfig> {
         (!self.tls.cert_path.is_empty()).then_some(&self.tls)
+    }
+}
+
+/// Which system answers the `Accounting` port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountingBackend {
+    /// The built-in ledger on the shim's own database.
+    Ledger,
+    /// The organisation's accounting system over the published contract (HttpAccounting).
+    Http,
+}
+
+/// `[accounting]`: the backend, the HTTP adapter's link, and serving the contract from the
+/// built-in ledger (`serve_*`). Empty strings mean "not set". See config/default.toml.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccountingConfig {
+    pub backend: AccountingBackend,
+    pub base_url: String,
+    pub timeout_secs: u64,
+    pub read_retries: u32,
+    pub client_cert_path: String,
+    pub client_key_path: String,
+    pub server_ca_path: String,
+    pub hmac_secret: SecretString,
+    pub serve_enabled: bool,
+    pub serve_listen: SocketAddr,
+    pub serve_tls_cert_path: String,
+    pub serve_tls_key_path: String,
+    pub serve_client_ca_path: String,
+    pub serve_hmac_secret: SecretString,
+}
+
+impl AccountingConfig {
+    /// The link to accounting carries every client's data: production requires it encrypted
+    /// and both ends authenticated (A23).
+    fn validate(&self, mode: Mode) -> Result<(), String> {
+        use secrecy::ExposeSecret;
+        let production = mode == Mode::Production;
+        let weak = |s: &SecretString| !s.expose_secret().is_empty() && s.expose_secret().len() < 32;
+        if self.timeout_secs == 0 || self.timeout_secs > 60 {
+            return Err("accounting.timeout_secs must be between 1 and 60".into());
+        }
+        if self.read_retries > 5 {
+            return Err("accounting.read_retries must be 5 at most".into());
+        }
+        if self.backend == AccountingBackend::Http {
+            let url = url::Url::parse(&self.base_url)
+                .map_err(|e| format!("accounting.base_url must be a URL with backend = \"http\": {e}"))?;
+            if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+                return Err("accounting.base_url must be an http(s) URL".into());
+            }
+            if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
+                return Err("accounting.base_url must hold no credentials, query or fragment".into());
+            }
+            if url.scheme() == "https" && self.server_ca_path.is_empty() {
+                return Err("accounting.server_ca_path is required with an https base_url (only that CA is trusted)".into());
+            }
+            if self.client_cert_path.is_empty() != self.client_key_path.is_empty() {
+                return Err("accounting.client_cert_path and client_key_path are set together or not at all".into());
+            }
+            if production {
+                let client_auth = !self.client_cert_path.is_empty() || !self.hmac_secret.expose_secret().is_empty();
+                if url.scheme() != "https" || !client_auth {
+                    return Err("production mode requires an https accounting.base_url and a client certificate \
+                        (accounting.client_cert_path) or accounting.hmac_secret"
+                        .into());
+                }
+                if weak(&self.hmac_secret) {
+                    return Err("production mode requires accounting.hmac_secret of at least 32 characters".into());
+                }
+            }
+        }
+        if self.serve_enabled {
+            if self.backend == AccountingBackend::Http {
+                return Err("accounting.serve_enabled serves the built-in ledger; it cannot be on with backend = \"http\"".into());
+            }
+            if self.serve_tls_cert_path.is_empty() != self.serve_tls_key_path.is_empty() {
+                return Err("accounting.serve_tls_cert_path and serve_tls_key_path are set together or not at all".into());
+            }
+            if !self.serve_client_ca_path.is_empty() && self.serve_tls_cert_path.is_empty() {
+                return Err("accounting.serve_client_ca_path needs serve_tls_cert_path and serve_tls_key_path".into());
+            }
+            if production {
+                if self.serve_client_ca_path.is_empty() && self.serve_hmac_secret.expose_secret().is_empty() {
+                    return Err("production mode refuses to serve the accounting contract without client authentication: \
+                        set accounting.serve_client_ca_path or accounting.serve_hmac_secret"
+                        .into());
+                }
+                if weak(&self.serve_hmac_secret) {
+                    return Err("production mode requires accounting.serve_hmac_secret of at least 32 characters".into());
+                }
+            }
+        }
+        Ok(())
     }
 }
 

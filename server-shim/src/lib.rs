@@ -20,10 +20,13 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret;
 
+use crate::accounting::contract::ContractAuth;
+use crate::accounting::http::HttpAccounting;
 use crate::accounting::ledger::Ledger;
+use crate::accounting::DynAccounting;
 use crate::audit::{CheckpointLog, CheckpointSigner};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, Mode};
+use crate::config::{AccountingBackend, Config, Mode};
 use crate::http::AppState;
 use crate::storage::Store;
 
@@ -32,6 +35,15 @@ pub struct App {
     listener: tokio::net::TcpListener,
     addr: SocketAddr,
     signer: Arc<CheckpointSigner>,
+    contract: Option<ContractListener>,
+}
+
+/// The accounting contract served from the built-in ledger (`accounting.serve_enabled`).
+struct ContractListener {
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    auth: ContractAuth,
+    ledger: DynAccounting,
 }
 
 impl App {
@@ -55,17 +67,35 @@ impl App {
         if config.mode != Mode::Production {
             ledger.seed_demo(clock.now().unix_timestamp(), accounting::business_day(clock.now())).await?;
         }
+        let accounting: DynAccounting = match config.accounting.backend {
+            AccountingBackend::Ledger => Arc::new(ledger.clone()),
+            AccountingBackend::Http => Arc::new(HttpAccounting::from_config(&config.accounting)?),
+        };
+        let contract = if config.accounting.serve_enabled {
+            let auth = ContractAuth::from_config(&config.accounting)?;
+            let listener = tokio::net::TcpListener::bind(config.accounting.serve_listen).await?;
+            let addr = listener.local_addr()?;
+            Some(ContractListener { listener, addr, auth, ledger: Arc::new(ledger) })
+        } else {
+            None
+        };
         let (sms, sms_simulator) = gateways::sms::build(&config).await?;
         // The first unknown-phone login would otherwise pay for making the dummy hash.
         tokio::task::spawn_blocking(|| {
             let _ = auth::password::dummy_hash();
         });
-        let state = AppState::new(config, store, clock, Arc::new(ledger), sms, sms_simulator);
-        Ok(App { state, listener, addr, signer: Arc::new(signer) })
+        let state = AppState::new(config, store, clock, accounting, sms, sms_simulator);
+        Ok(App { state, listener, addr, signer: Arc::new(signer), contract })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the accounting contract is served, when `accounting.serve_enabled` (port 0 in
+    /// tests: this is how they learn the port).
+    pub fn contract_addr(&self) -> Option<SocketAddr> {
+        self.contract.as_ref().map(|c| c.addr)
     }
 
     pub fn state(&self) -> &AppState {
@@ -75,7 +105,20 @@ impl App {
     /// Serves until `shutdown` resolves, then finishes in-flight requests, checkpoints the
     /// journal's head and closes the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let App { state, listener, addr, signer } = self;
+        let App { state, listener, addr, signer, contract } = self;
+        // One shutdown for the API and the contract server.
+        let (down_tx, down_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = down_tx.send(true);
+        });
+        let stopped = move |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|down| *down).await;
+        };
+        let contract_task = contract.map(|c| {
+            tokio::spawn(accounting::contract::serve(c.listener, c.ledger, c.auth, stopped(down_rx.clone())))
+        });
+        let shutdown = stopped(down_rx);
         let config = state.config().clone();
         let router = http::router(state.clone());
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
@@ -127,6 +170,13 @@ impl App {
             axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
         }
 
+        if let Some(task) = contract_task {
+            match task.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "accounting contract server failed"),
+                Err(e) => tracing::error!(error = %e, "accounting contract server panicked"),
+                Ok(Ok(())) => {}
+            }
+        }
         let _ = stop_tx.send(true);
         let _ = checkpointer.await;
         if let Err(e) = state.journal().checkpoint(&signer, &log).await {

@@ -3,6 +3,7 @@
 mod api;
 mod audit;
 mod auth;
+mod contract;
 mod e2e;
 mod info;
 mod signin_e2e;

@@ -7,6 +7,8 @@
 //! deliberately no call that lists or searches clients in bulk: the cabinet cannot be used to
 //! extract the client base, whatever happens to the shim.
 
+pub mod contract;
+pub mod http;
 pub mod ledger;
 pub mod name;
 
