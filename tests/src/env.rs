@@ -17,6 +17,8 @@ pub const MARIA: &str = "Иванова Мария Петровна";
 pub const MARIA_PHONE: &str = "+79161234567";
 pub const SERGEY: &str = "Петров Сергей Николаевич";
 pub const SERGEY_PHONE: &str = "+79137654321";
+pub const KUZNETSOV: &str = "Кузнецов Алексей Иванович";
+pub const KUZNETSOV_PHONE: &str = "+79990001122";
 pub const PASSWORD: &str = "корова-на-льду-42";
 pub const CONSENT: &str = "2026-11-01";
 

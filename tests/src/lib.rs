@@ -268,3 +268,11 @@ impl std::io::Write for LogWriter {
         Ok(())
     }
 }
+
+/// The text of a PDF, all pages, as a PDF reader extracts it (through the ToUnicode maps, so
+/// Cyrillic comes back as written).
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("the PDF parses");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).expect("text extracts")
+}

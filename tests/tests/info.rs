@@ -2,6 +2,9 @@
 //! savings and contributions as the ledger computes them; another client's ids answer 404 on
 //! every route and are journaled (A21); reads are limited per session and minute (A22).
 
+// Kopecks are written rubles_kopecks (1_000_00 = 1 000,00 ₽), as people read them.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 use kabinet_api::cabinet::{ContractStatus, ContributionsView, DocumentKind, LoanDetail, LoansView, SavingsDetail, SavingsView};
 use kabinet_api::ErrorCode;
 use kabinet_shim::accounting::business_day;
@@ -77,7 +80,7 @@ async fn each_client_sees_their_own_contracts_as_the_ledger_computes_them() {
 #[tokio::test]
 async fn another_clients_objects_answer_404_on_every_route_and_are_journaled() {
     let env = Env::start(Db::Sqlite, |_| {}).await;
-    let mut clients = vec![
+    let mut clients = [
         ("demo-0001", env.register(MARIA, MARIA_PHONE).await),
         ("demo-0002", env.register(SERGEY, SERGEY_PHONE).await),
         ("demo-0003", env.register(ANNA, ANNA_PHONE).await),
@@ -157,4 +160,77 @@ async fn more_than_60_reads_a_minute_get_429_and_one_alert() {
     assert_eq!(sergey.get("/contributions").await.status, 200);
     env.advance(60);
     assert_eq!(maria.get("/contributions").await.status, 200);
+}
+
+#[tokio::test]
+async fn documents_download_as_pdfs_that_the_verify_page_vouches_for() {
+    use sha2::Digest;
+    let env = Env::start(Db::Sqlite, |_| {}).await;
+    let mut maria = env.register(MARIA, MARIA_PHONE).await;
+    let loans: LoansView = maria.get("/loans").await.json();
+    let loan = &loans.contracts[0];
+
+    let r = maria.get(&format!("/loans/{}/documents/schedule", loan.id)).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    assert!(r.header("content-disposition").unwrap().starts_with("attachment; filename=\""), "{:?}", r.header("content-disposition"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let text = kabinet_tests::pdf_text(&r.body);
+    assert!(text.contains("График платежей"), "{text}");
+    assert!(text.contains(&loan.number), "{text}");
+    let detail: LoanDetail = maria.get(&format!("/loans/{}", loan.id)).await.json();
+    for inst in &detail.schedule {
+        assert!(text.contains(&kabinet_api::cabinet::format_rub(inst.total)), "installment {} total in {text}", inst.n);
+    }
+    // The verification code printed in the PDF opens the public page, which shows its hash.
+    let journal = rows(&env).await;
+    let issued = journal.iter().rfind(|r| r.event == "files_received").expect("the download is journaled");
+    assert!(issued.subject.contains(&loan.number), "{issued:?}");
+    let code = issued.description.split_whitespace().nth(2).unwrap().trim_end_matches(';').to_string();
+    assert!(text.contains(&code), "code {code} printed in the PDF");
+    let page = reqwest::get(format!("{}/verify/{code}", env.shim.loopback)).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let sha = hex::encode(sha2::Sha256::digest(&r.body));
+    assert!(html.contains(&sha), "the page shows the SHA-256 of the bytes downloaded");
+    assert!(html.contains(&loan.number));
+    assert!(!html.contains("Иванова"), "no personal data on a public page");
+    let missing = reqwest::get(format!("{}/verify/ABCD-EFGH-JKMN", env.shim.loopback)).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("не найден"));
+
+    // Acts and certificates: the period is checked, and what does not apply is refused.
+    let act = maria.get(&format!("/loans/{}/documents/act?from={}&to={}", loan.id, loan.date, loans.as_of)).await;
+    assert_eq!(act.status, 200);
+    assert!(kabinet_tests::pdf_text(&act.body).contains("Акт сверки"));
+    for bad in ["from=2026-13-01&to=2026-12-31", "from=2030-01-01&to=2029-01-01", "from=yesterday", "year=abc", "to=2026-01-01&evil=1"] {
+        let r = maria.get(&format!("/loans/{}/documents/act?{bad}", loan.id)).await;
+        assert_eq!(r.err(), (422, ErrorCode::InvalidPeriod), "{bad}");
+    }
+    let r = maria.get(&format!("/loans/{}/documents/no-debt-certificate", loan.id)).await;
+    assert_eq!(r.err(), (409, ErrorCode::DocumentNotAvailable), "the loan is not repaid");
+    let r = maria.get(&format!("/loans/{}/documents/interest-income-certificate", loan.id)).await;
+    assert_eq!(r.err(), (409, ErrorCode::DocumentNotAvailable), "a savings certificate for a loan");
+    assert_eq!(maria.get(&format!("/loans/{}/documents/passport", loan.id)).await.err(), (404, ErrorCode::NotFound));
+    let year = &loans.as_of[..4];
+    let r = maria.get(&format!("/loans/{}/documents/interest-paid-certificate?year={year}", loan.id)).await;
+    assert_eq!(r.status, 200);
+    let r = maria.get(&format!("/loans/{}/documents/debt-certificate", loan.id)).await;
+    assert!(kabinet_tests::pdf_text(&r.body).contains(&kabinet_api::cabinet::format_rub(loan.principal_balance)));
+
+    // A closed loan has its no-debt certificate; savings have their income certificate.
+    let mut sergey = env.register(SERGEY, SERGEY_PHONE).await;
+    let loans: LoansView = sergey.get("/loans").await.json();
+    let closed = loans.contracts.iter().find(|c| c.status == ContractStatus::Closed).unwrap();
+    let r = sergey.get(&format!("/loans/{}/documents/no-debt-certificate", closed.id)).await;
+    assert_eq!(r.status, 200);
+    assert!(kabinet_tests::pdf_text(&r.body).contains("отсутствии задолженности"));
+    let savings: SavingsView = maria.get("/savings").await.json();
+    let r = maria.get(&format!("/savings/{}/documents/interest-income-certificate?year={year}", savings.contracts[0].id)).await;
+    assert_eq!(r.status, 200);
+    let r = maria.get(&format!("/savings/{}/documents/schedule", savings.contracts[0].id)).await;
+    assert_eq!(r.status, 200);
+    let downloads = rows(&env).await.iter().filter(|r| r.event == "files_received").count();
+    assert_eq!(downloads, 7, "every download, and only downloads that happened, is journaled");
 }

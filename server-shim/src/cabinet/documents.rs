@@ -41,11 +41,10 @@ async fn issue(
     query: &DocumentQuery,
 ) -> Result<Response, AppError> {
     let org = state.orgs().lookup();
-    let spec = documents::build(kind, subject, query, org, &reader.client).map_err(|e| AppError::Client(e.code()))?;
+    let spec = documents::build(kind, subject, query, org, &reader.client)?;
     let issued = Documents::new(state.store().clone(), &state.config().public_url)
         .issue(&reader.client.id, subject_id, spec, state.now_secs())
-        .await
-        .map_err(|e| AppError::Unavailable(format!("issuing a document: {e}")))?;
+        .await?;
     state
         .journal()
         .record(

@@ -1,6 +1,7 @@
 //! The cabinet: its public start (the organisation's details the widget shows on its first
 //! screen) and, for a signed-in client, the «Информация» block ([`info`]).
 
+pub mod documents;
 pub mod info;
 pub mod reads;
 
@@ -16,7 +17,7 @@ use crate::http::error::AppError;
 use crate::http::{AppState, ClientIp};
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(org_info)).merge(info::routes())
+    OpenApiRouter::new().routes(routes!(org_info)).merge(info::routes()).merge(documents::routes())
 }
 
 /// The organisation's name and contacts. Called by the widget when it starts, so it is also
