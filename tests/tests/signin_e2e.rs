@@ -23,22 +23,22 @@ const LAST_PASSWORD: &str = "третий пароль 333";
 const NEW_PHONE: &str = "+7 903 555-00-00";
 const NEW_E164: &str = "+79035550000";
 
-async fn type_into(scope: &Scope<'_>, label: &str, text: &str) {
+pub(crate) async fn type_into(scope: &Scope<'_>, label: &str, text: &str) {
     let field = scope.by_role_exact("textbox", label, WAIT).await;
     field.clear().await.expect("clear");
     field.send_keys(text).await.expect("type");
 }
 
-async fn press(scope: &Scope<'_>, name: &str) {
+pub(crate) async fn press(scope: &Scope<'_>, name: &str) {
     scope.by_role_exact("button", name, WAIT).await.click().await.expect("click");
 }
 
-async fn heading(scope: &Scope<'_>, name: &str) {
+pub(crate) async fn heading(scope: &Scope<'_>, name: &str) {
     scope.by_role("heading", name, WAIT).await;
 }
 
 /// The text of whatever announces itself (role alert or status) containing `text`.
-async fn announced(scope: &Scope<'_>, text: &str) {
+pub(crate) async fn announced(scope: &Scope<'_>, text: &str) {
     eventually(&format!("«{text}» announced"), WAIT, || async {
         for role in ["alert", "status"] {
             for el in scope.all_by_role(role, "").await {
@@ -53,7 +53,7 @@ async fn announced(scope: &Scope<'_>, text: &str) {
 }
 
 /// Waits for `text` anywhere in the frame's document (frame mode, frame entered).
-async fn shows(c: &Client, text: &str) {
+pub(crate) async fn shows(c: &Client, text: &str) {
     eventually(&format!("«{text}» on screen"), WAIT, || async {
         c.find(Locator::Css("body")).await.ok()?.text().await.ok()?.contains(text).then_some(())
     })
@@ -85,7 +85,7 @@ async fn shot(b: &Browser, name: &str) {
     b.screenshot_full(&screenshot_path(&format!("signin-{name}"))).await;
 }
 
-async fn register_via_api(stack: &Stack) {
+pub(crate) async fn register_via_api(stack: &Stack) {
     let mut api = ApiClient::new(&stack.shim.loopback, &stack.site_url);
     let sim = stack.shim.state.sms_simulator().unwrap();
     let r = api
