@@ -83,3 +83,67 @@ fn a_bad_configuration_stops_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wildcards are not allowed"));
 }
+
+/// The built-in ledger from the command line, as a small cooperative's operator runs it: a
+/// client, a product, a loan with its schedule, a payment; and every refusal leaves the
+/// ledger as it was.
+#[tokio::test]
+async fn the_ledger_runs_from_the_command_line_and_refuses_bad_input_without_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| shim(dir.path(), args);
+    let ok = |args: &[&str]| {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        out
+    };
+    ok(&["ledger", "client", "--id", "1001", "--name", "Соколова Ольга Игоревна", "--phone", "+7 903 555-12-34"]);
+    ok(&[
+        "ledger", "product", "--id", "potreb", "--kind", "loan", "--name", "Потребительский", "--rate", "24,9",
+        "--min-amount", "10000", "--max-amount", "1000000", "--min-term", "3", "--max-term", "36", "--repayment", "annuity",
+    ]);
+    let out = ok(&[
+        "ledger", "loan", "open", "--client", "1001", "--product", "potreb", "--number", "З-2026/0200", "--amount", "300000",
+        "--term", "12", "--date", "2026-01-20",
+    ]);
+    // The installment of docs/ledger.md's reference case `annuity`.
+    assert!(out.contains("28\u{a0}498,70"), "{out}");
+    assert_eq!(out.lines().filter(|l| l.contains("Planned")).count(), 12, "{out}");
+    ok(&["ledger", "loan", "pay", "--loan", "З-2026/0200", "--amount", "28 498,70", "--date", "2026-02-20"]);
+    let out = ok(&["ledger", "loan", "show", "--client", "1001", "--loan", "З-2026/0200", "--as-of", "2026-02-21"]);
+    assert!(out.lines().any(|l| l.trim_start().starts_with("1 ") && l.contains("Paid")), "{out}");
+    ok(&["ledger", "contribution", "--client", "1001", "--kind", "returnable", "--amount", "1000", "--description", "Паевой взнос", "--date", "2026-01-20"]);
+
+    let store = Store::open(&db_url(dir.path())).await.unwrap();
+    let count = |table: &'static str| {
+        let pool = store.pool().clone();
+        async move {
+            let n: (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&pool).await.unwrap();
+            n.0
+        }
+    };
+    let before = (count("ledger_clients").await, count("ledger_loans").await, count("ledger_loan_events").await, count("ledger_contributions").await);
+    let refusals: &[(&[&str], &str)] = &[
+        (&["ledger", "client", "--id", "1001", "--name", "Другой Клиент Иванович", "--phone", "+79035550000"], "already exists"),
+        (&["ledger", "client", "--id", "1002", "--name", "Иванов", "--phone", "+79035550000"], "name"),
+        (&["ledger", "client", "--id", "1002", "--name", "Иванов Иван Иванович", "--phone", "+77012345678"], "phone"),
+        (&["ledger", "loan", "pay", "--loan", "З-2026/0200", "--amount", "abc"], "not an amount"),
+        (&["ledger", "loan", "pay", "--loan", "З-2026/0200", "--amount", "-5", "--date", "2026-03-01"], "positive"),
+        (&["ledger", "loan", "pay", "--loan", "З-2026/0200", "--amount", "100", "--date", "2026-02-30"], "YYYY-MM-DD"),
+        (&["ledger", "loan", "pay", "--loan", "З-2026/0200", "--amount", "100", "--date", "2026-02-01"], "order"),
+        (&["ledger", "loan", "pay", "--loan", "З-2099/0001", "--amount", "100"], "not found"),
+        (&["ledger", "loan", "pay", "--loan", "З-2026/0200", "--amount", "1000", "--date", "2026-03-01", "--early", "shorter-term"], "does not cover"),
+        (&["ledger", "loan", "pay", "--loan", "З-2026/0200", "--amount", "9000000", "--date", "2026-03-01"], "more than"),
+        (&["ledger", "loan", "open", "--client", "1001", "--product", "potreb", "--number", "З-2026/0201", "--amount", "5", "--term", "12"], "outside"),
+        (&["ledger", "loan", "open", "--client", "1001", "--product", "potreb", "--number", "З-2026/0200", "--amount", "50000", "--term", "12"], "taken"),
+        (&["ledger", "loan", "open", "--client", "9999", "--product", "potreb", "--number", "З-2026/0202", "--amount", "50000", "--term", "12"], "not found"),
+        (&["ledger", "contribution", "--client", "1001", "--kind", "returnable", "--amount", "-5000", "--description", "Возврат"], "cannot return"),
+    ];
+    for (args, why) in refusals {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 1, "{args:?} must be refused: {out}{err}");
+        assert!(err.contains(why), "{args:?}: expected «{why}» in {err}");
+    }
+    let after = (count("ledger_clients").await, count("ledger_loans").await, count("ledger_loan_events").await, count("ledger_contributions").await);
+    assert_eq!(before, after, "refusals change nothing");
+    store.close().await;
+}

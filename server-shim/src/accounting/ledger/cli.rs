@@ -138,7 +138,7 @@ pub enum LoanCommand {
         /// Loan id or contract number.
         #[arg(long)]
         loan: String,
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         amount: String,
         #[arg(long)]
         date: Option<String>,
@@ -393,8 +393,9 @@ async fn loan(ledger: &Ledger, command: LoanCommand, secs: i64, today: Date) -> 
 }
 
 async fn show_loan(ledger: &Ledger, client: &str, loan: &str, as_of: Date) -> Result<String, LedgerError> {
+    let id = ledger.contract_id(ProductKind::Loan, loan).await?.unwrap_or_else(|| loan.to_string());
     let d = ledger
-        .loan(client, loan, as_of)
+        .loan(client, &id, as_of)
         .await
         .map_err(|e| LedgerError::Invalid(e.to_string()))?
         .ok_or_else(|| LedgerError::NotFound(format!("loan {loan} of client {client}")))?;
@@ -463,8 +464,9 @@ async fn savings(ledger: &Ledger, command: SavingsCommand, secs: i64, today: Dat
         }
         SavingsCommand::Show { client, savings, as_of } => {
             let as_of = day_or_today(&as_of, today)?;
+            let id = ledger.contract_id(ProductKind::Savings, &savings).await?.unwrap_or_else(|| savings.clone());
             let d = ledger
-                .saving(&client, &savings, as_of)
+                .saving(&client, &id, as_of)
                 .await
                 .map_err(|e| LedgerError::Invalid(e.to_string()))?
                 .ok_or_else(|| LedgerError::NotFound(format!("savings {savings} of client {client}")))?;

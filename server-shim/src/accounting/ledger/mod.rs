@@ -362,6 +362,19 @@ impl Ledger {
             .collect()
     }
 
+    /// The id of the contract with this id or printed number (the operator types either).
+    pub async fn contract_id(&self, kind: ProductKind, id_or_number: &str) -> Result<Option<String>, LedgerError> {
+        let table = match kind {
+            ProductKind::Loan => "ledger_loans",
+            ProductKind::Savings => "ledger_savings",
+        };
+        let row = sqlx::query(&format!("SELECT id FROM {table} WHERE id = $1 OR number = $1"))
+            .bind(id_or_number)
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     /// The loan's terms and events, if it belongs to this client.
     async fn owned_loan(&self, client_id: &str, loan_id: &str) -> Result<Option<(LoanTerms, Vec<LoanEvent>)>, AccountingError> {
         let row = sqlx::query(&format!("SELECT {LOAN_COLS} FROM ledger_loans WHERE id = $1 AND client_id = $2"))
