@@ -234,3 +234,29 @@ async fn documents_download_as_pdfs_that_the_verify_page_vouches_for() {
     let downloads = rows(&env).await.iter().filter(|r| r.event == "files_received").count();
     assert_eq!(downloads, 7, "every download, and only downloads that happened, is journaled");
 }
+
+#[tokio::test]
+async fn when_accounting_fails_or_hangs_the_cabinet_answers_503_in_bounded_time_and_recovers() {
+    use kabinet_tests::faulty::{Fault, FaultyAccounting};
+    let accounting = FaultyAccounting::start().await;
+    let adapter = accounting.client_config(1, 1);
+    let env = Env::start(Db::Sqlite, move |c| c.accounting = adapter).await;
+    let mut maria = env.register(MARIA, MARIA_PHONE).await;
+    assert_eq!(maria.get("/loans").await.status, 200, "through the contract");
+    for fault in [Fault::Fail, Fault::Hang] {
+        accounting.set(fault);
+        for path in ["/loans", "/savings", "/contributions", "/loans/demo-loan-1", "/loans/demo-loan-1/documents/schedule"] {
+            let started = std::time::Instant::now();
+            let r = maria.get(path).await;
+            assert_eq!(r.err(), (503, ErrorCode::AccountingUnavailable), "{fault:?} {path}");
+            // One retry of a 1 s timeout: about 2 s for a hang, at once for a failure.
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "{fault:?} {path}: {:?}", started.elapsed());
+            let body: kabinet_api::ApiError = r.json();
+            assert!(body.message.contains("Учётная система"), "{}", body.message);
+        }
+    }
+    accounting.set(Fault::None);
+    assert_eq!(maria.get("/loans").await.status, 200, "recovered");
+    let journal = rows(&env).await;
+    assert!(journal.iter().all(|r| r.event != "files_received"), "nothing issued while accounting was down");
+}

@@ -1,0 +1,129 @@
+//! An accounting system that breaks on command: the real accounting contract served (HMAC,
+//! plain HTTP on loopback) from a seeded built-in ledger, with a switch that makes the data
+//! calls answer 5xx or hang. Sign-in calls (finding a client, reading their card) keep working,
+//! so a test can sign in first and then watch the cabinet meet a broken accounting system.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+use kabinet_api::cabinet::{ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView};
+use kabinet_api::Phone;
+use kabinet_shim::accounting::contract::{serve, ContractAuth};
+use kabinet_shim::accounting::ledger::Ledger;
+use kabinet_shim::accounting::{business_day, Accounting, AccountingError, ClientRecord, DynAccounting, FullName};
+use kabinet_shim::config::{AccountingBackend, AccountingConfig};
+use kabinet_shim::storage::Store;
+use secrecy::SecretString;
+use time::Date;
+use tokio::sync::oneshot;
+
+const SECRET: &str = "faulty-accounting-shared-secret-0123456789";
+
+/// What the data calls do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Fault {
+    /// Answer from the ledger.
+    None = 0,
+    /// Fail: the contract answers 503.
+    Fail = 1,
+    /// Never answer.
+    Hang = 2,
+}
+
+struct Faulty {
+    inner: DynAccounting,
+    mode: Arc<AtomicU8>,
+}
+
+impl Faulty {
+    async fn gate(&self) -> Result<(), AccountingError> {
+        match self.mode.load(Ordering::SeqCst) {
+            1 => Err(AccountingError::Unavailable("the test broke accounting".into())),
+            2 => std::future::pending().await,
+            _ => Ok(()),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Accounting for Faulty {
+    async fn find_client(&self, name: &FullName, phone: &Phone) -> Result<Option<String>, AccountingError> {
+        self.inner.find_client(name, phone).await
+    }
+    async fn client(&self, id: &str) -> Result<Option<ClientRecord>, AccountingError> {
+        self.inner.client(id).await
+    }
+    async fn loans(&self, client_id: &str, as_of: Date) -> Result<LoansView, AccountingError> {
+        self.gate().await?;
+        self.inner.loans(client_id, as_of).await
+    }
+    async fn loan(&self, client_id: &str, loan_id: &str, as_of: Date) -> Result<Option<LoanDetail>, AccountingError> {
+        self.gate().await?;
+        self.inner.loan(client_id, loan_id, as_of).await
+    }
+    async fn savings(&self, client_id: &str, as_of: Date) -> Result<SavingsView, AccountingError> {
+        self.gate().await?;
+        self.inner.savings(client_id, as_of).await
+    }
+    async fn saving(&self, client_id: &str, savings_id: &str, as_of: Date) -> Result<Option<SavingsDetail>, AccountingError> {
+        self.gate().await?;
+        self.inner.saving(client_id, savings_id, as_of).await
+    }
+    async fn contributions(&self, client_id: &str, as_of: Date) -> Result<ContributionsView, AccountingError> {
+        self.gate().await?;
+        self.inner.contributions(client_id, as_of).await
+    }
+}
+
+/// The contract server; stops when dropped.
+pub struct FaultyAccounting {
+    pub base_url: String,
+    mode: Arc<AtomicU8>,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl FaultyAccounting {
+    pub async fn start() -> FaultyAccounting {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&format!("sqlite://{}?mode=rwc", dir.path().join("accounting.db").display()))
+            .await
+            .expect("accounting's own database");
+        let ledger = Ledger::new(store);
+        let now = time::OffsetDateTime::now_utc();
+        ledger.seed_demo(now.unix_timestamp(), business_day(now)).await.expect("demo ledger");
+        let mode = Arc::new(AtomicU8::new(Fault::None as u8));
+        let accounting: DynAccounting = Arc::new(Faulty { inner: Arc::new(ledger), mode: mode.clone() });
+        let mut serving = Self::config_template();
+        serving.serve_hmac_secret = SecretString::from(SECRET);
+        let auth = ContractAuth::from_config(&serving).expect("contract auth");
+        let listener = crate::bind().await;
+        let base_url = format!("http://127.0.0.1:{}", listener.local_addr().expect("bound").port());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(serve(listener, accounting, auth, async move {
+            let _ = rx.await;
+        }));
+        FaultyAccounting { base_url, mode, _stop: tx, _dir: dir }
+    }
+
+    fn config_template() -> AccountingConfig {
+        let dir = std::env::temp_dir();
+        crate::test_config(&dir, "sqlite::memory:", "http://lk.company.localhost", &["http://company.localhost".to_string()]).accounting
+    }
+
+    /// The `[accounting]` a shim uses to reach this server: short timeout, one retry.
+    pub fn client_config(&self, timeout_secs: u64, read_retries: u32) -> AccountingConfig {
+        let mut c = Self::config_template();
+        c.backend = AccountingBackend::Http;
+        c.base_url = self.base_url.clone();
+        c.hmac_secret = SecretString::from(SECRET);
+        c.timeout_secs = timeout_secs;
+        c.read_retries = read_retries;
+        c
+    }
+
+    pub fn set(&self, fault: Fault) {
+        self.mode.store(fault as u8, Ordering::SeqCst);
+    }
+}
