@@ -90,6 +90,7 @@ pub struct AuthConfig {
     pub login_delay_step_secs: u64,
     pub login_delay_max_secs: u64,
     pub login_lock_failures: u32,
+    pub reads_per_session_minute: u32,
     pub code_secret: SecretString,
 }
 

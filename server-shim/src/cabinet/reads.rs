@@ -1,4 +1,5 @@
-//! The read limit (A22): at most [`READS_PER_MINUTE`] object reads per session per minute.
+//! The read limit (A22): at most `auth.reads_per_session_minute` (60) object reads per session
+//! per minute.
 //! A person clicking through their contracts stays far below it; a script walking ids does
 //! not, and gets 429 plus a journal row and an error-level log line for the alert.
 
@@ -9,9 +10,6 @@ use crate::audit::{AuditEntry, EventKind};
 use crate::auth::session::ActiveSession;
 use crate::http::error::AppError;
 use crate::http::AppState;
-
-/// Reads of the «Информация» block a session may make per calendar minute.
-pub const READS_PER_MINUTE: i64 = 60;
 
 /// Counts this read and refuses it past the limit. The count is one atomic upsert, so
 /// parallel requests cannot slip past it, and several shim instances share it.
@@ -27,16 +25,17 @@ pub async fn admit_read(state: &AppState, session: &ActiveSession) -> Result<(),
     .fetch_one(state.store().pool())
     .await?;
     let reads: i64 = row.get(0);
-    if reads <= READS_PER_MINUTE {
+    let limit = i64::from(state.config().auth.reads_per_session_minute);
+    if reads <= limit {
         return Ok(());
     }
     let retry_after = u32::try_from(60 - now.rem_euclid(60)).unwrap_or(60);
-    if reads == READS_PER_MINUTE + 1 {
+    if reads == limit + 1 {
         // Once per session and minute: the alert, and the row staff will look for.
         tracing::error!(session = %session.uid, client_id = %session.client_id, "read limit exceeded: possible id scan");
         let entry = AuditEntry::new(EventKind::ReadsLimited, &state.orgs().lookup().division)
             .session(&session.uid)
-            .description(format!("Более {READS_PER_MINUTE} запросов данных в минуту"));
+            .description(format!("Более {limit} запросов данных в минуту"));
         let entry = AuditEntry { client_id: session.client_id.clone(), ..entry };
         state.journal().record(entry).await?;
     }

@@ -1,6 +1,8 @@
 //! `cargo xtask bench`'s measured half: sign-in throughput against the password hasher's own
 //! ceiling, login latency under 20 concurrent clients, the timing of found vs unknown phones,
-//! and the time from page load to the widget's first screen in headless Chromium.
+//! the time from page load to the widget's first screen in headless Chromium, and the cost of
+//! the «Информация» block: a loan's detail from the built-in ledger and through the HTTP
+//! accounting contract, and a schedule PDF.
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +20,7 @@ const PASSWORD: &str = "корова-на-льду-42";
 #[tokio::main]
 async fn main() {
     sign_in().await;
+    information().await;
     first_screen().await;
 }
 
@@ -200,4 +203,68 @@ async fn first_screen() {
         b.close().await;
     }
     stack.stop().await;
+}
+
+/// Sequential latencies of `n` GETs of `path`, sorted, in ms; and the last body's size.
+async fn timed_gets(c: &mut Client, path: &str, n: usize) -> (Vec<f64>, usize) {
+    let mut v = Vec::with_capacity(n);
+    let mut size = 0;
+    for _ in 0..n {
+        let t = Instant::now();
+        let r = c.get(path).await;
+        assert_eq!(r.status, 200, "{path}");
+        v.push(t.elapsed().as_secs_f64() * 1000.0);
+        size = r.body.len();
+    }
+    v.sort_by(f64::total_cmp);
+    (v, size)
+}
+
+async fn information() {
+    use kabinet_tests::faulty::FaultyAccounting;
+    let contract = FaultyAccounting::start().await;
+    let mut results = Vec::new();
+    for through_contract in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let l = bind().await;
+        let url = format!("http://lk.company.localhost:{}", l.local_addr().unwrap().port());
+        let db = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+        let mut config = test_config(dir.path(), &db, &url, &[SITE.to_string()]);
+        config.auth.reads_per_session_minute = 1_000_000;
+        if through_contract {
+            config.accounting = contract.client_config(5, 0);
+        }
+        let shim = TestShim::start(config, l).await;
+        let sim = shim.state.sms_simulator().unwrap().clone();
+        let phone = "+79137654321";
+        let mut c = Client::new(&shim.loopback, SITE);
+        c.post(
+            "/auth/register",
+            &json!({"full_name": "Петров Сергей Николаевич", "phone": phone, "password": PASSWORD, "consent_version": "2026-11-01"}),
+        )
+        .await;
+        let code = next_code(&sim, phone, 0).await;
+        assert_eq!(c.post("/auth/register/confirm", &json!({"phone": phone, "code": code, "password": PASSWORD})).await.status, 200);
+        // The overdue loan: the engine replays its payments and 6 months of penalty days.
+        let (detail, detail_size) = timed_gets(&mut c, "/loans/demo-loan-2", 100).await;
+        let (pdf, pdf_size) = timed_gets(&mut c, "/loans/demo-loan-2/documents/schedule", 20).await;
+        results.push((through_contract, detail, detail_size, pdf, pdf_size));
+        shim.stop().await;
+    }
+    println!("\nInformation (sequential, one client, SQLite; debug or release as built)");
+    let p50 = |v: &Vec<f64>| percentile(v, 0.5);
+    for (through_contract, detail, detail_size, pdf, pdf_size) in &results {
+        let via = if *through_contract { "through the HTTP contract" } else { "built-in ledger" };
+        println!(
+            "  {via:<26} loan detail p50 {:.1} ms p99 {:.1} ms ({detail_size} B JSON); schedule PDF p50 {:.0} ms p99 {:.0} ms ({pdf_size} B)",
+            p50(detail),
+            percentile(detail, 0.99),
+            p50(pdf),
+            percentile(pdf, 0.99)
+        );
+    }
+    println!(
+        "  the contract's share: loan detail {:.2}x the built-in ledger's median",
+        p50(&results[1].1) / p50(&results[0].1)
+    );
 }
