@@ -1,10 +1,14 @@
-//! The shim's API as the widget calls it: fetch with credentials, a time limit, typed errors.
+//! The shim's API as the widget calls it: fetch with credentials, a time limit, typed errors;
+//! JSON for data, a Blob for documents, both through the one request path.
+
+use std::future::Future;
 
 use gloo_net::http::{Method, RequestBuilder, Response};
 use kabinet_api::auth::{
     paths, ChangePasswordRequest, ChangePhoneConfirmRequest, ChangePhoneRequest, CodeSent, ConfirmRequest,
     ConsentDocument, LoginRequest, RegisterRequest, ResetConfirmRequest, ResetRequest, SessionInfo,
 };
+use kabinet_api::cabinet::{self, ContributionsView, DocumentQuery, LoanDetail, LoansView, SavingsDetail, SavingsView};
 use kabinet_api::{ApiError, ErrorCode, OrgInfo, API_PREFIX, MODE_HEADER};
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::Serialize;
@@ -109,6 +113,56 @@ pub async fn change_phone_confirm(config: &WidgetConfig, body: &ChangePhoneConfi
     post_json(config, paths::PHONE_CONFIRM, body).await
 }
 
+pub async fn loans(config: &WidgetConfig) -> Result<LoansView, ApiFailure> {
+    get_json(config, cabinet::paths::LOANS).await
+}
+
+pub async fn loan(config: &WidgetConfig, id: &str) -> Result<LoanDetail, ApiFailure> {
+    get_json(config, &cabinet::paths::loan(&segment(id))).await
+}
+
+pub async fn savings(config: &WidgetConfig) -> Result<SavingsView, ApiFailure> {
+    get_json(config, cabinet::paths::SAVINGS).await
+}
+
+pub async fn saving(config: &WidgetConfig, id: &str) -> Result<SavingsDetail, ApiFailure> {
+    get_json(config, &cabinet::paths::saving(&segment(id))).await
+}
+
+pub async fn contributions(config: &WidgetConfig) -> Result<ContributionsView, ApiFailure> {
+    get_json(config, cabinet::paths::CONTRIBUTIONS).await
+}
+
+/// A contract id as one path segment: ids come from accounting, which may put a slash in one.
+pub fn segment(id: &str) -> String {
+    String::from(js_sys::encode_uri_component(id))
+}
+
+/// A downloaded document: the bytes as the browser holds them, and the name the server gave.
+pub struct Document {
+    pub blob: web_sys::Blob,
+    /// From `Content-Disposition`; `None` when absent or unreadable (cross-origin, the header
+    /// is readable only if the shim exposes it).
+    pub file_name: Option<String>,
+}
+
+/// GETs a document (`path` from [`cabinet::paths`], with the contract id already a
+/// [`segment`]) as a Blob, under the same cookie, header and time limit as every JSON call.
+pub async fn document(config: &WidgetConfig, path: &str, query: &DocumentQuery) -> Result<Document, ApiFailure> {
+    let mut pairs = Vec::new();
+    if let Some(from) = &query.from {
+        pairs.push(format!("from={}", segment(from)));
+    }
+    if let Some(to) = &query.to {
+        pairs.push(format!("to={}", segment(to)));
+    }
+    if let Some(year) = query.year {
+        pairs.push(format!("year={year}"));
+    }
+    let path = if pairs.is_empty() { path.to_owned() } else { format!("{path}?{}", pairs.join("&")) };
+    request(config, Method::GET, &path, None::<&()>, read_document).await
+}
+
 async fn get_json<R: DeserializeOwned>(config: &WidgetConfig, path: &str) -> Result<R, ApiFailure> {
     call(config, Method::GET, path, None::<&()>).await
 }
@@ -118,14 +172,24 @@ pub async fn post_json<B: Serialize, R: DeserializeOwned>(config: &WidgetConfig,
     call(config, Method::POST, path, Some(body)).await
 }
 
-/// One request with the session cookie, the mode header and the time limit; every route goes
-/// through here so the abort-on-timeout logic exists once.
+/// A JSON request answered with JSON (or nothing).
 async fn call<B: Serialize, R: DeserializeOwned>(
     config: &WidgetConfig,
     method: Method,
     path: &str,
     body: Option<&B>,
 ) -> Result<R, ApiFailure> {
+    request(config, method, path, body, read).await
+}
+
+/// One request with the session cookie, the mode header and the time limit, its answer read by
+/// `reader`; every route goes through here so the abort-on-timeout logic exists once.
+async fn request<B, R, F, Fut>(config: &WidgetConfig, method: Method, path: &str, body: Option<&B>, reader: F) -> Result<R, ApiFailure>
+where
+    B: Serialize,
+    F: FnOnce(Response) -> Fut,
+    Fut: Future<Output = Result<R, ApiFailure>>,
+{
     let url = format!("{}{}{}", config.api, API_PREFIX, path);
     let controller = web_sys::AbortController::new().map_err(|_| ApiFailure::Network)?;
     let signal = controller.signal();
@@ -163,7 +227,7 @@ async fn call<B: Serialize, R: DeserializeOwned>(
     };
     // The body is read under the same time limit: a server that sends headers and then stalls
     // must not leave a button spinning forever.
-    let outcome = read(response).await;
+    let outcome = reader(response).await;
     window.clear_timeout_with_handle(timer);
     drop(abort);
     match outcome {
@@ -180,17 +244,84 @@ async fn read<R: DeserializeOwned>(response: Response) -> Result<R, ApiFailure> 
     if response.ok() {
         return parse::<R>(&text).await.ok_or(ApiFailure::Unreadable);
     }
-    match parse::<ApiError>(&text).await {
-        Some(e) => Err(ApiFailure::Api {
-            code: e.code,
-            retry_after_secs: e.retry_after_secs.or_else(|| retry_after_header(&response)),
-        }),
-        None if status == 429 => {
-            Err(ApiFailure::Api { code: ErrorCode::RateLimited, retry_after_secs: retry_after_header(&response) })
-        }
-        None if status >= 500 => Err(ApiFailure::code(ErrorCode::Unavailable)),
-        None => Err(ApiFailure::Unreadable),
+    Err(refusal(&response, &text).await)
+}
+
+/// A document: its bytes as a Blob when the answer is a PDF, the error code when not.
+async fn read_document(response: Response) -> Result<Document, ApiFailure> {
+    if !response.ok() {
+        let text = response.text().await.map_err(|_| ApiFailure::Network)?;
+        return Err(refusal(&response, &text).await);
     }
+    // A proxy's or a portal's HTML page with 200 must not be saved as «document.pdf».
+    let is_pdf = response.headers().get("content-type").is_some_and(|t| t.trim_start().starts_with("application/pdf"));
+    if !is_pdf {
+        return Err(ApiFailure::Unreadable);
+    }
+    let file_name = response.headers().get("content-disposition").as_deref().and_then(disposition_file_name);
+    let raw: web_sys::Response = response.into();
+    let promise = raw.blob().map_err(|_| ApiFailure::Unreadable)?;
+    let blob: web_sys::Blob = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|_| ApiFailure::Network)?.unchecked_into();
+    if blob.size() == 0.0 {
+        return Err(ApiFailure::Unreadable);
+    }
+    Ok(Document { blob, file_name })
+}
+
+/// The failure a non-2xx answer stands for: its `ApiError` code, or what its status implies.
+async fn refusal(response: &Response, text: &str) -> ApiFailure {
+    let status = response.status();
+    match parse::<ApiError>(text).await {
+        Some(e) => ApiFailure::Api {
+            code: e.code,
+            retry_after_secs: e.retry_after_secs.or_else(|| retry_after_header(response)),
+        },
+        None if status == 429 => ApiFailure::Api { code: ErrorCode::RateLimited, retry_after_secs: retry_after_header(response) },
+        None if status >= 500 => ApiFailure::code(ErrorCode::Unavailable),
+        None => ApiFailure::Unreadable,
+    }
+}
+
+/// The file name in a `Content-Disposition` value: `filename*=UTF-8''…` (percent-encoded)
+/// when given, else `filename="…"`; `None` when neither is there or the name is empty.
+fn disposition_file_name(value: &str) -> Option<String> {
+    let mut plain = None;
+    let mut extended = None;
+    for part in value.split(';').map(str::trim) {
+        let Some((key, v)) = part.split_once('=') else { continue };
+        match key.trim().to_ascii_lowercase().as_str() {
+            "filename*" => {
+                let v = v.trim();
+                let encoded = v.split_once("''").map_or(v, |(_, rest)| rest);
+                extended = percent_decode(encoded);
+            }
+            "filename" => plain = Some(v.trim().trim_matches('"').to_owned()),
+            _ => {}
+        }
+    }
+    // Only the last path segment: a name is a name, never a place to write to.
+    extended
+        .or(plain)
+        .map(|n| n.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned())
+        .filter(|n| !n.is_empty())
+}
+
+/// `%D0%97` → «З»; `None` for a broken escape or bytes that are not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Empty text deserialises as `()` (so `R = ()` accepts it and any other type refuses it);
@@ -207,4 +338,22 @@ async fn parse<R: DeserializeOwned>(text: &str) -> Option<R> {
 /// `Retry-After` in seconds, when the body did not say (only readable cross-origin if exposed).
 fn retry_after_header(response: &Response) -> Option<u32> {
     response.headers().get("retry-after").and_then(|v| v.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_read_from_content_disposition() {
+        assert_eq!(disposition_file_name("attachment; filename=\"grafik-Z-2026-0142.pdf\""), Some("grafik-Z-2026-0142.pdf".into()));
+        assert_eq!(
+            disposition_file_name("attachment; filename=\"a.pdf\"; filename*=UTF-8''%D0%97-1.pdf"),
+            Some("З-1.pdf".into())
+        );
+        assert_eq!(disposition_file_name("attachment; filename=\"../../etc/x.pdf\""), Some("x.pdf".into()));
+        assert_eq!(disposition_file_name("attachment"), None);
+        assert_eq!(disposition_file_name("attachment; filename=\"\""), None);
+        assert_eq!(disposition_file_name("attachment; filename*=UTF-8''%D0"), None);
+    }
 }

@@ -132,6 +132,7 @@ pub const CODE_CODES: &[ErrorCode] =
     &[ErrorCode::CodeInvalid, ErrorCode::CodeExpired, ErrorCode::CodeUsed, ErrorCode::CodeAttemptsExceeded];
 pub const NAME_CODES: &[ErrorCode] = &[ErrorCode::InvalidName];
 pub const CONSENT_CODES: &[ErrorCode] = &[ErrorCode::ConsentRequired];
+pub const PERIOD_CODES: &[ErrorCode] = &[ErrorCode::InvalidPeriod];
 
 /// A required text field: its trimmed value, or the "fill in" problem naming its label.
 pub fn required(value: &str, label: T) -> Result<String, Problem> {
@@ -199,6 +200,30 @@ pub fn full_name(value: &str, label: T) -> Result<String, Problem> {
     Ok(v.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
+/// A reconciliation act's period from two date fields: both given as `YYYY-MM-DD` (what a
+/// date input gives), the start not after the end, and not wholly outside the contract's life
+/// `start..=as_of` — the server's own refusals, worded by its `invalid_period`.
+pub fn period(from: &str, to: &str, start: &str, as_of: &str) -> Result<(String, String), Problem> {
+    let from = required(from, T::ActFrom)?;
+    let to = required(to, T::ActTo)?;
+    // ISO days compare as text in calendar order.
+    if !is_day(&from) || !is_day(&to) || from > to || to.as_str() < start || from.as_str() > as_of {
+        return Err(ErrorCode::InvalidPeriod.into());
+    }
+    Ok((from, to))
+}
+
+/// `YYYY-MM-DD` with a month and a day that can exist (the date input checks the rest).
+fn is_day(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        return false;
+    }
+    let (month, day): (u8, u8) = (s[5..7].parse().unwrap_or(0), s[8..10].parse().unwrap_or(0));
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +241,14 @@ mod tests {
         assert_eq!(code("12345", T::CodeLabel), Err(ErrorCode::CodeInvalid.into()));
         assert_eq!(full_name("Иванов", T::FullNameLabel), Err(ErrorCode::InvalidName.into()));
         assert_eq!(full_name("  Иванов   Иван  ", T::FullNameLabel), Ok("Иванов Иван".into()));
+        let (start, as_of) = ("2026-07-22", "2026-11-22");
+        assert_eq!(period("", "2026-11-01", start, as_of), Err(Problem::Empty(T::ActFrom)));
+        assert_eq!(period("2026-08-01", " ", start, as_of), Err(Problem::Empty(T::ActTo)));
+        assert_eq!(period("2026-10-01", "2026-09-01", start, as_of), Err(ErrorCode::InvalidPeriod.into()));
+        assert_eq!(period("2026-01-01", "2026-06-30", start, as_of), Err(ErrorCode::InvalidPeriod.into()));
+        assert_eq!(period("2026-12-01", "2026-12-31", start, as_of), Err(ErrorCode::InvalidPeriod.into()));
+        assert_eq!(period("2026-13-01", "2026-12-31", start, as_of), Err(ErrorCode::InvalidPeriod.into()));
+        assert_eq!(period("2026-07-22", "2026-11-22", start, as_of), Ok(("2026-07-22".into(), "2026-11-22".into())));
+        assert_eq!(period("2026-01-01", "2026-09-30", start, as_of), Ok(("2026-01-01".into(), "2026-09-30".into())));
     }
 }

@@ -16,12 +16,30 @@ pub enum Screen {
     Reset,
     Home,
     Profile,
+    Loans,
+    /// One loan contract: which one is [`Nav::contract`].
+    Loan,
+    Savings,
+    /// One savings contract: which one is [`Nav::contract`].
+    Saving,
+    Contributions,
+}
+
+/// The contract a detail screen shows: its id for the API and its number, so the heading is
+/// there (and takes focus) before the contract has loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contract {
+    pub id: String,
+    pub number: String,
 }
 
 /// Shared by every screen through context; all fields are signals, so it is `Copy`.
 #[derive(Clone, Copy)]
 pub struct Nav {
     screen: RwSignal<Screen>,
+    /// Kept beside the screen rather than in it, so `Screen` stays `Copy` and a screen change
+    /// does not rebuild the detail screen when only the contract is set.
+    contract: StoredValue<Option<Contract>>,
     pub session: RwSignal<Option<SessionInfo>>,
     /// Said once on the next screen (e.g. «Вы вышли из кабинета.»), then forgotten.
     notice: StoredValue<Option<T>>,
@@ -35,6 +53,7 @@ impl Nav {
         let screen = if session.is_some() { Screen::Home } else { Screen::Login };
         Nav {
             screen: RwSignal::new(screen),
+            contract: StoredValue::new(None),
             session: RwSignal::new(session),
             notice: StoredValue::new(None),
             navigated: StoredValue::new(false),
@@ -48,6 +67,17 @@ impl Nav {
     pub fn go(&self, to: Screen) {
         self.navigated.set_value(true);
         self.screen.set(to);
+    }
+
+    /// Opens a contract's detail screen (`Screen::Loan` or `Screen::Saving`).
+    pub fn open(&self, to: Screen, contract: Contract) {
+        self.contract.set_value(Some(contract));
+        self.go(to);
+    }
+
+    /// The contract the detail screen being built shows.
+    pub fn contract(&self) -> Option<Contract> {
+        self.contract.get_value()
     }
 
     /// Whether a screen that has just appeared should move focus to its heading.

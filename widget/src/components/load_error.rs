@@ -7,11 +7,17 @@ use crate::i18n::{t, T};
 use crate::WidgetConfig;
 
 #[component]
-pub fn LoadError(failure: ApiFailure, on_retry: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+pub fn LoadError(
+    failure: ApiFailure,
+    on_retry: impl Fn() + Send + Sync + 'static,
+    /// What could not be loaded; the whole cabinet unless said.
+    #[prop(optional)]
+    title: Option<T>,
+) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
     view! {
         <div class="kb-error" role="alert">
-            <p class="kb-error-title">{t(lang, T::LoadFailed)}</p>
+            <p class="kb-error-title">{t(lang, title.unwrap_or(T::LoadFailed))}</p>
             <p>{failure.text(lang)}</p>
             <button type="button" class="kb-button" on:click=move |_| on_retry()>{t(lang, T::Retry)}</button>
         </div>

@@ -1,14 +1,36 @@
 //! Small reusable pieces of the widget's screens, one per file.
 
+pub mod act_form;
+pub mod applications;
+pub mod back_button;
+pub mod badge;
 pub mod code_sent;
 pub mod consent_text;
 pub mod contacts;
+pub mod contract_card;
+pub mod contract_head;
+pub mod contract_status;
+pub mod contribution_account;
+pub mod document_download;
+pub mod download_button;
+pub mod figure;
 pub mod form_alert;
+pub mod interest_schedule;
 pub mod load_error;
+pub mod loaded;
 pub mod loading;
+pub mod loan_documents;
+pub mod loan_figures;
+pub mod loan_operations;
+pub mod loan_schedule;
+pub mod money_operations;
 pub mod org_footer;
 pub mod password_field;
 pub mod resend_button;
+pub mod saving_documents;
+pub mod savings_figures;
 pub mod screen_heading;
+pub mod scroll_table;
 pub mod submit_button;
 pub mod text_field;
+pub mod year_certificate;

@@ -17,6 +17,11 @@ pub fn TextField(
     autocomplete: &'static str,
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] maxlength: Option<usize>,
+    /// Bounds of a `date` field, `YYYY-MM-DD`: the browser's picker offers nothing outside.
+    #[prop(optional)]
+    min: Option<String>,
+    #[prop(optional)]
+    max: Option<String>,
     /// Shown between label and input, so it stays visible above a phone's keyboard.
     #[prop(optional)]
     hint: Option<T>,
@@ -41,6 +46,8 @@ pub fn TextField(
                 autocomplete=autocomplete
                 inputmode=inputmode
                 maxlength=maxlength.map(|n| n.to_string())
+                min=min
+                max=max
                 autocapitalize=autocapitalize
                 spellcheck=spellcheck
                 aria-invalid=move || invalid.get().then_some("true")

@@ -1,4 +1,5 @@
-//! The cabinet's home: a greeting, the sections that are coming, the profile and sign-out.
+//! The cabinet's home: a greeting, the sections (those that work open their screens, the rest
+//! say they are coming), the profile and sign-out.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,8 +11,10 @@ use crate::i18n::{fill, t, T};
 use crate::nav::{Nav, Screen};
 use crate::WidgetConfig;
 
-/// The cabinet's sections in the order a client looks for them.
-const SECTIONS: [T; 7] = [T::Loans, T::Savings, T::Shares, T::Applications, T::Messages, T::Payments, T::Documents];
+/// The sections that work, in the order a client looks for them, and the screens they open.
+const SECTIONS: [(T, Screen); 3] = [(T::Loans, Screen::Loans), (T::Savings, Screen::Savings), (T::Contributions, Screen::Contributions)];
+/// The sections still to come.
+const SOON: [T; 4] = [T::Applications, T::Messages, T::Payments, T::Documents];
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -43,6 +46,20 @@ pub fn Home() -> impl IntoView {
 
     let sections = SECTIONS
         .iter()
+        .map(|&(name, to)| {
+            view! {
+                <li>
+                    // The arrow is drawing: the button's name is the section's name alone.
+                    <button type="button" class="kb-section kb-section-open" on:click=move |_| nav.go(to)>
+                        <span class="kb-section-name">{t(lang, name)}</span>
+                        <span class="kb-chevron" aria-hidden="true">"›"</span>
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    let soon = SOON
+        .iter()
         .map(|s| {
             view! {
                 <li class="kb-section">
@@ -66,11 +83,11 @@ pub fn Home() -> impl IntoView {
             </div>
             <FormAlert form=logout id="kb-logout-error"/>
         </section>
-        <section class="kb-card kb-sections-card" aria-labelledby="kb-sections-title">
+        <nav class="kb-card kb-sections-card" aria-labelledby="kb-sections-title">
             <h3 class="kb-subtitle" id="kb-sections-title">{t(lang, T::SectionsTitle)}</h3>
-            <p class="kb-hint">{t(lang, T::SectionsSoon)}</p>
-            <ul class="kb-sections">{sections}</ul>
-        </section>
+            <ul class="kb-sections">{sections}{soon}</ul>
+            <p class="kb-hint kb-sections-later">{t(lang, T::SectionsLater)}</p>
+        </nav>
     }
     .into_any()
 }

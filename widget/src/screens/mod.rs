@@ -2,9 +2,14 @@
 
 pub mod change_password;
 pub mod change_phone;
+pub mod contributions;
 pub mod home;
+pub mod loan;
+pub mod loans;
 pub mod login;
 pub mod profile;
 pub mod register;
 pub mod reset;
+pub mod saving;
+pub mod savings;
 pub mod shell;

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 
 use crate::components::{contacts::Contacts, org_footer::OrgFooter};
 use crate::nav::{Nav, Screen};
-use crate::screens::{home::Home, login::Login, profile::Profile, register::Register, reset::Reset};
+use crate::screens::{
+    contributions::Contributions, home::Home, loan::Loan, loans::Loans, login::Login, profile::Profile, register::Register,
+    reset::Reset, saving::Saving, savings::Savings,
+};
 
 #[component]
 pub fn Shell(org: OrgInfo, session: Option<SessionInfo>) -> impl IntoView {
@@ -22,6 +25,11 @@ pub fn Shell(org: OrgInfo, session: Option<SessionInfo>) -> impl IntoView {
             Screen::Reset => view! { <Reset/><Contacts/> }.into_any(),
             Screen::Home => view! { <Home/> }.into_any(),
             Screen::Profile => view! { <Profile/> }.into_any(),
+            Screen::Loans => view! { <Loans/> }.into_any(),
+            Screen::Loan => view! { <Loan/> }.into_any(),
+            Screen::Savings => view! { <Savings/> }.into_any(),
+            Screen::Saving => view! { <Saving/> }.into_any(),
+            Screen::Contributions => view! { <Contributions/> }.into_any(),
         }}
         <OrgFooter/>
     }
