@@ -125,6 +125,15 @@ impl Browser {
         self.client.issue_cmd(cmd).await.expect("set viewport");
     }
 
+    /// Lets downloads through into `dir` (headless Chromium refuses them by default).
+    pub async fn download_into(&self, dir: &std::path::Path) {
+        let cmd = Cdp {
+            cmd: "Browser.setDownloadBehavior",
+            params: json!({ "behavior": "allow", "downloadPath": dir.display().to_string() }),
+        };
+        self.client.issue_cmd(cmd).await.expect("allow downloads");
+    }
+
     /// A PNG of the whole page (beyond the viewport) into `path`.
     pub async fn screenshot_full(&self, path: &std::path::Path) {
         let metrics = self.client.issue_cmd(Cdp { cmd: "Page.getLayoutMetrics", params: json!({}) }).await.expect("layout metrics");

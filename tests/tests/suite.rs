@@ -6,6 +6,7 @@ mod auth;
 mod contract;
 mod e2e;
 mod info;
+mod info_e2e;
 mod signin_e2e;
 mod sms;
 mod store;

@@ -183,7 +183,7 @@ pub fn router(state: AppState) -> Router {
                     HeaderName::from_static(kabinet_api::MODE_HEADER),
                     HeaderName::from_static("idempotency-key"),
                 ])
-                .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+                .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER, header::CONTENT_DISPOSITION])
                 .max_age(Duration::from_secs(7200)),
         )
         .layer(middleware::from_fn(no_credentials_without_grant))
