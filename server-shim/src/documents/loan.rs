@@ -8,7 +8,7 @@ use kabinet_api::cabinet::{
 use time::Date;
 
 use super::spec::{Block, Column, DocSpec, Row, Table};
-use super::{data_day, ru_date, rub, Ctx, DocumentError};
+use super::{amount_or_blank, data_day, ru_date, rub, Ctx, DocumentError};
 
 /// «договора займа № З-2026/0142».
 fn of_contract(l: &LoanDetail) -> String {
@@ -25,15 +25,6 @@ fn contract_meta(l: &LoanDetail, cx: &Ctx) -> Vec<(String, String)> {
         ("Процентная ставка".into(), format!("{} % годовых", format_rate(s.rate_bp))),
         ("Срок".into(), format!("{} мес.", s.term_months)),
     ]
-}
-
-/// Blank instead of a zero, so the columns show where money actually moved.
-fn amount_or_blank(k: i64) -> String {
-    if k == 0 {
-        String::new()
-    } else {
-        format_rub(k)
-    }
 }
 
 pub(super) fn schedule(l: &LoanDetail, cx: &Ctx) -> Result<DocSpec, DocumentError> {
@@ -163,36 +154,18 @@ pub(super) fn act(l: &LoanDetail, from: Date, to: Date, cx: &Ctx) -> Result<DocS
         ),
         k => format!("По данным {} на {} переплата заёмщика по договору составляет {}", cx.org.name, ru_date(to), rub(-k)),
     };
-    let mut meta = contract_meta(l, cx);
-    meta.truncate(2);
-    meta.push(("Период".into(), format!("с {} по {}", ru_date(from), ru_date(to))));
-    let blocks = vec![
-        Block::Meta(meta),
-        Block::Paragraph(
-            "Дебет — начисления, увеличивающие задолженность заёмщика (выдача займа, проценты, \
-             неустойка); кредит — платежи заёмщика."
-                .into(),
-        ),
-        Block::Table(Table {
-            columns: vec![
-                Column::center("Дата", 13.0),
-                Column::left("Содержание операции", 51.0),
-                Column::right("Дебет, руб.", 18.0),
-                Column::right("Кредит, руб.", 18.0),
-            ],
-            rows: all,
-        }),
-        Block::Paragraph(conclusion),
-        Block::Signatures(vec![format!("От {}", cx.org.name), format!("Заёмщик {}", cx.holder_initials())]),
-    ];
-    let title = format!(
-        "Акт сверки взаимных расчётов {} за период с {} по {}",
-        of_contract(l),
-        ru_date(from),
-        ru_date(to)
-    );
-    let (f, t) = (from.to_string(), to.to_string());
-    Ok(cx.spec(DocumentKind::Act, title, &["akt-sverki", &l.summary.number, &f, &t], blocks))
+    Ok(cx.act(super::ActParts {
+        meta: contract_meta(l, cx),
+        explanation: "Дебет — начисления, увеличивающие задолженность заёмщика (выдача займа, проценты, \
+             неустойка); кредит — платежи заёмщика.",
+        rows: all,
+        conclusion,
+        party: "Заёмщик",
+        of_contract: of_contract(l),
+        number: &l.summary.number,
+        from,
+        to,
+    }))
 }
 
 pub(super) fn debt_certificate(l: &LoanDetail, cx: &Ctx) -> Result<DocSpec, DocumentError> {

@@ -162,6 +162,60 @@ impl Ctx<'_> {
     fn org_signatory(&self) -> String {
         format!("Уполномоченное лицо {}", self.org.name)
     }
+
+    /// A reconciliation act: one layout for loans and savings, which differ only in what the
+    /// parts below say.
+    fn act(&self, p: ActParts<'_>) -> DocSpec {
+        let mut meta = p.meta;
+        meta.truncate(2);
+        meta.push(("Период".into(), format!("с {} по {}", ru_date(p.from), ru_date(p.to))));
+        let blocks = vec![
+            spec::Block::Meta(meta),
+            spec::Block::Paragraph(p.explanation.into()),
+            spec::Block::Table(spec::Table {
+                columns: vec![
+                    spec::Column::center("Дата", 13.0),
+                    spec::Column::left("Содержание операции", 51.0),
+                    spec::Column::right("Дебет, руб.", 18.0),
+                    spec::Column::right("Кредит, руб.", 18.0),
+                ],
+                rows: p.rows,
+            }),
+            spec::Block::Paragraph(p.conclusion),
+            spec::Block::Signatures(vec![format!("От {}", self.org.name), format!("{} {}", p.party, self.holder_initials())]),
+        ];
+        let title =
+            format!("Акт сверки взаимных расчётов {} за период с {} по {}", p.of_contract, ru_date(p.from), ru_date(p.to));
+        let (f, t) = (p.from.to_string(), p.to.to_string());
+        self.spec(DocumentKind::Act, title, &["akt-sverki", p.number, &f, &t], blocks)
+    }
+}
+
+/// What a contract's reconciliation act says; [`Ctx::act`] lays it out.
+struct ActParts<'a> {
+    /// The contract's meta lines; the first two are kept, then the period.
+    meta: Vec<(String, String)>,
+    /// Which operations are debits and which credits, in words.
+    explanation: &'static str,
+    rows: Vec<spec::Row>,
+    /// The closing balance as a sentence.
+    conclusion: String,
+    /// «Заёмщик» or «Пайщик», under the signature line.
+    party: &'static str,
+    /// «по договору займа № …».
+    of_contract: String,
+    number: &'a str,
+    from: Date,
+    to: Date,
+}
+
+/// Blank instead of a zero, so the columns show where money actually moved.
+fn amount_or_blank(k: i64) -> String {
+    if k == 0 {
+        String::new()
+    } else {
+        format_rub(k)
+    }
 }
 
 /// A calendar day written exactly `YYYY-MM-DD`.

@@ -5,7 +5,7 @@ use kabinet_api::cabinet::{format_date_ru, format_rate, format_rub, DocumentKind
 use time::Date;
 
 use super::spec::{Block, Column, DocSpec, Row, Table};
-use super::{data_day, ru_date, rub, Ctx, DocumentError};
+use super::{amount_or_blank, data_day, ru_date, rub, Ctx, DocumentError};
 
 /// A КПК takes savings from its members (пайщики) under this kind of contract.
 fn of_contract(s: &SavingsDetail) -> String {
@@ -21,14 +21,6 @@ fn contract_meta(s: &SavingsDetail, cx: &Ctx) -> Vec<(String, String)> {
         ("Процентная ставка".into(), format!("{} % годовых", format_rate(c.rate_bp))),
         ("Срок".into(), format!("{} мес., до {}", c.term_months, format_date_ru(&c.end_date))),
     ]
-}
-
-fn amount_or_blank(k: i64) -> String {
-    if k == 0 {
-        String::new()
-    } else {
-        format_rub(k)
-    }
 }
 
 pub(super) fn schedule(s: &SavingsDetail, cx: &Ctx) -> Result<DocSpec, DocumentError> {
@@ -130,36 +122,18 @@ pub(super) fn act(s: &SavingsDetail, from: Date, to: Date, cx: &Ctx) -> Result<D
             rub(-closing)
         )
     };
-    let mut meta = contract_meta(s, cx);
-    meta.truncate(2);
-    meta.push(("Период".into(), format!("с {} по {}", ru_date(from), ru_date(to))));
-    let blocks = vec![
-        Block::Meta(meta),
-        Block::Paragraph(
-            "Кредит — поступления в пользу пайщика (взносы, пополнения, начисленные проценты); \
-             дебет — выплаты пайщику и удержания."
-                .into(),
-        ),
-        Block::Table(Table {
-            columns: vec![
-                Column::center("Дата", 13.0),
-                Column::left("Содержание операции", 51.0),
-                Column::right("Дебет, руб.", 18.0),
-                Column::right("Кредит, руб.", 18.0),
-            ],
-            rows: all,
-        }),
-        Block::Paragraph(conclusion),
-        Block::Signatures(vec![format!("От {}", cx.org.name), format!("Пайщик {}", cx.holder_initials())]),
-    ];
-    let title = format!(
-        "Акт сверки взаимных расчётов {} за период с {} по {}",
-        of_contract(s),
-        ru_date(from),
-        ru_date(to)
-    );
-    let (f, t) = (from.to_string(), to.to_string());
-    Ok(cx.spec(DocumentKind::Act, title, &["akt-sverki", &s.summary.number, &f, &t], blocks))
+    Ok(cx.act(super::ActParts {
+        meta: contract_meta(s, cx),
+        explanation: "Кредит — поступления в пользу пайщика (взносы, пополнения, начисленные проценты); \
+             дебет — выплаты пайщику и удержания.",
+        rows: all,
+        conclusion,
+        party: "Пайщик",
+        of_contract: of_contract(s),
+        number: &s.summary.number,
+        from,
+        to,
+    }))
 }
 
 pub(super) fn interest_income(s: &SavingsDetail, year: i32, cx: &Ctx) -> Result<DocSpec, DocumentError> {
