@@ -7,6 +7,7 @@ mod contract;
 mod e2e;
 mod info;
 mod info_e2e;
+mod ledger;
 mod signin_e2e;
 mod sms;
 mod store;

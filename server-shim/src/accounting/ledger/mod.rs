@@ -342,24 +342,8 @@ impl Ledger {
     }
 
     async fn loan_events(&self, loan_id: &str) -> Result<Vec<LoanEvent>, AccountingError> {
-        let rows = sqlx::query("SELECT kind, event_on, amount FROM ledger_loan_events WHERE loan_id = $1 ORDER BY event_on, id")
-            .bind(loan_id)
-            .fetch_all(self.store.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let date = parse_day(&r.get::<String, _>(1))?;
-                let amount: i64 = r.get(2);
-                Ok(match r.get::<String, _>(0).as_str() {
-                    "payment" => LoanEvent::Payment { date, amount },
-                    "early_shorter_term" => LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::ShorterTerm },
-                    "early_smaller_installment" => {
-                        LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::SmallerInstallment }
-                    }
-                    other => return Err(AccountingError::Unavailable(format!("unknown loan event {other:?}"))),
-                })
-            })
-            .collect()
+        let rows = sqlx::query(LOAN_EVENTS_SQL).bind(loan_id).fetch_all(self.store.pool()).await?;
+        parse_loan_events(&rows)
     }
 
     /// The id of the contract with this id or printed number (the operator types either).
@@ -391,24 +375,37 @@ impl Ledger {
     /// Posts a payment or an early repayment, after checking with the engine that the loan
     /// can take it on that day. Events are kept in date order: one dated before the last
     /// posted event is refused, since it would silently rewrite figures already shown.
+    ///
+    /// The check and the insert are one transaction that first locks the contract's row, so
+    /// two postings at once are checked one after the other: otherwise both could pass against
+    /// the same old state and leave a contract the engine refuses on every later read.
     pub async fn post_loan_event(&self, loan_id: &str, event: LoanEvent, now: i64) -> Result<(), LedgerError> {
+        let amount = match &event {
+            LoanEvent::Payment { amount, .. } | LoanEvent::EarlyRepayment { amount, .. } => *amount,
+        };
+        bounded(amount)?;
+        let mut tx = self.store.pool().begin().await?;
+        // A write first: on SQLite it takes the write lock at once (a read first could deadlock
+        // two upgrading transactions), on PostgreSQL the row lock.
+        sqlx::query("UPDATE ledger_loans SET id = id WHERE id = $1 OR number = $1").bind(loan_id).execute(&mut *tx).await?;
         let row = sqlx::query(&format!("SELECT {LOAN_COLS} FROM ledger_loans WHERE id = $1 OR number = $1"))
             .bind(loan_id)
-            .fetch_optional(self.store.pool())
+            .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| LedgerError::NotFound(format!("loan {loan_id}")))?;
         let terms = Self::loan_terms(&row).map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        let mut events = self.loan_events(&terms.id).await.map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        let rows = sqlx::query(LOAN_EVENTS_SQL).bind(&terms.id).fetch_all(&mut *tx).await?;
+        let mut events = parse_loan_events(&rows).map_err(|e| LedgerError::Invalid(e.to_string()))?;
         if events.last().is_some_and(|last| last.date() > event.date()) {
             return Err(LedgerError::Loan(LoanError::Unordered));
         }
         events.push(event.clone());
         engine::loan_detail(&terms, &events, event.date())?;
-        let (kind, date, amount) = match event {
-            LoanEvent::Payment { date, amount } => ("payment", date, amount),
-            LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::ShorterTerm } => ("early_shorter_term", date, amount),
-            LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::SmallerInstallment } => {
-                ("early_smaller_installment", date, amount)
+        let (kind, date) = match event {
+            LoanEvent::Payment { date, .. } => ("payment", date),
+            LoanEvent::EarlyRepayment { date, mode: Recalculation::ShorterTerm, .. } => ("early_shorter_term", date),
+            LoanEvent::EarlyRepayment { date, mode: Recalculation::SmallerInstallment, .. } => {
+                ("early_smaller_installment", date)
             }
         };
         sqlx::query("INSERT INTO ledger_loan_events (loan_id, kind, event_on, amount, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -417,8 +414,9 @@ impl Ledger {
             .bind(day(date))
             .bind(amount)
             .bind(now)
-            .execute(self.store.pool())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -499,51 +497,43 @@ impl Ledger {
     }
 
     async fn savings_events(&self, savings_id: &str) -> Result<Vec<SavingsEvent>, AccountingError> {
-        let rows =
-            sqlx::query("SELECT kind, event_on, amount FROM ledger_savings_events WHERE savings_id = $1 ORDER BY event_on, id")
-                .bind(savings_id)
-                .fetch_all(self.store.pool())
-                .await?;
-        rows.iter()
-            .map(|r| {
-                let date = parse_day(&r.get::<String, _>(1))?;
-                let amount: i64 = r.get(2);
-                Ok(match r.get::<String, _>(0).as_str() {
-                    "top_up" => SavingsEvent::TopUp { date, amount },
-                    "withdrawal" => SavingsEvent::Withdrawal { date, amount },
-                    "early_termination" => SavingsEvent::EarlyTermination { date },
-                    other => return Err(AccountingError::Unavailable(format!("unknown savings event {other:?}"))),
-                })
-            })
-            .collect()
+        let rows = sqlx::query(SAVINGS_EVENTS_SQL).bind(savings_id).fetch_all(self.store.pool()).await?;
+        parse_savings_events(&rows)
     }
 
+    /// Posts a top-up, a withdrawal or an early termination; checked and inserted in one
+    /// transaction under the contract's row lock, as [`Ledger::post_loan_event`].
     pub async fn post_savings_event(&self, savings_id: &str, event: SavingsEvent, now: i64) -> Result<(), LedgerError> {
-        let row = sqlx::query(&format!("SELECT {SAVINGS_COLS} FROM ledger_savings WHERE id = $1 OR number = $1"))
-            .bind(savings_id)
-            .fetch_optional(self.store.pool())
-            .await?
-            .ok_or_else(|| LedgerError::NotFound(format!("savings {savings_id}")))?;
-        let terms = Self::savings_terms(&row).map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        let mut events = self.savings_events(&terms.id).await.map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        if events.last().is_some_and(|last| last.date() > event.date()) {
-            return Err(LedgerError::Savings(SavingsError::Unordered));
-        }
-        events.push(event.clone());
-        engine::savings_detail(&terms, &events, event.date())?;
         let (kind, date, amount) = match event {
             SavingsEvent::TopUp { date, amount } => ("top_up", date, amount),
             SavingsEvent::Withdrawal { date, amount } => ("withdrawal", date, amount),
             SavingsEvent::EarlyTermination { date } => ("early_termination", date, 0),
         };
+        bounded(amount)?;
+        let mut tx = self.store.pool().begin().await?;
+        sqlx::query("UPDATE ledger_savings SET id = id WHERE id = $1 OR number = $1").bind(savings_id).execute(&mut *tx).await?;
+        let row = sqlx::query(&format!("SELECT {SAVINGS_COLS} FROM ledger_savings WHERE id = $1 OR number = $1"))
+            .bind(savings_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| LedgerError::NotFound(format!("savings {savings_id}")))?;
+        let terms = Self::savings_terms(&row).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        let rows = sqlx::query(SAVINGS_EVENTS_SQL).bind(&terms.id).fetch_all(&mut *tx).await?;
+        let mut events = parse_savings_events(&rows).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        if events.last().is_some_and(|last| last.date() > event.date()) {
+            return Err(LedgerError::Savings(SavingsError::Unordered));
+        }
+        events.push(event);
+        engine::savings_detail(&terms, &events, date)?;
         sqlx::query("INSERT INTO ledger_savings_events (savings_id, kind, event_on, amount, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&terms.id)
             .bind(kind)
             .bind(day(date))
             .bind(amount)
             .bind(now)
-            .execute(self.store.pool())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -558,22 +548,38 @@ impl Ledger {
         description: &str,
         now: i64,
     ) -> Result<(), LedgerError> {
-        self.require_client(client_id).await?;
         if amount == 0 {
             return Err(LedgerError::Invalid("amount must not be zero".into()));
         }
+        bounded(amount)?;
         let kind_str = contribution_kind_str(kind);
+        // Under the client's row lock, so two returns at once cannot both pass the check.
+        let mut tx = self.store.pool().begin().await?;
+        let locked = sqlx::query("UPDATE ledger_clients SET id = id WHERE id = $1").bind(client_id).execute(&mut *tx).await?;
+        if locked.rows_affected() == 0 {
+            return Err(LedgerError::NotFound(format!("client {client_id}")));
+        }
         if kind == ContributionKind::Returnable && amount < 0 {
-            let balance: i64 = sqlx::query(
-                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger_contributions WHERE client_id = $1 AND kind = $2",
-            )
-            .bind(client_id)
-            .bind(kind_str)
-            .fetch_one(self.store.pool())
-            .await?
-            .get(0);
-            if balance + amount < 0 {
-                return Err(LedgerError::Invalid(format!("the client's share is {balance} kopecks; cannot return {}", -amount)));
+            // The share may not go below zero on any day, counting operations in date order
+            // with this one among them: a return dated before the money came in is refused too.
+            let rows = sqlx::query("SELECT op_on, amount FROM ledger_contributions WHERE client_id = $1 AND kind = $2")
+                .bind(client_id)
+                .bind(kind_str)
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut ops: Vec<(String, i64)> = rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1))).collect();
+            ops.push((day(on), amount));
+            // Money in before money out on the same day.
+            ops.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            let mut share = 0i64;
+            for (d, a) in &ops {
+                share += a;
+                if share < 0 {
+                    return Err(LedgerError::Invalid(format!(
+                        "the client's share on {d} would be {share} kopecks; cannot return {}",
+                        -amount
+                    )));
+                }
             }
         }
         sqlx::query(
@@ -585,8 +591,9 @@ impl Ledger {
         .bind(amount)
         .bind(description)
         .bind(now)
-        .execute(self.store.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -662,6 +669,50 @@ impl Ledger {
     }
 }
 
+const LOAN_EVENTS_SQL: &str = "SELECT kind, event_on, amount FROM ledger_loan_events WHERE loan_id = $1 ORDER BY event_on, id";
+const SAVINGS_EVENTS_SQL: &str =
+    "SELECT kind, event_on, amount FROM ledger_savings_events WHERE savings_id = $1 ORDER BY event_on, id";
+
+fn parse_loan_events(rows: &[AnyRow]) -> Result<Vec<LoanEvent>, AccountingError> {
+    rows.iter()
+        .map(|r| {
+            let date = parse_day(&r.get::<String, _>(1))?;
+            let amount: i64 = r.get(2);
+            Ok(match r.get::<String, _>(0).as_str() {
+                "payment" => LoanEvent::Payment { date, amount },
+                "early_shorter_term" => LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::ShorterTerm },
+                "early_smaller_installment" => {
+                    LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::SmallerInstallment }
+                }
+                other => return Err(AccountingError::Unavailable(format!("unknown loan event {other:?}"))),
+            })
+        })
+        .collect()
+}
+
+fn parse_savings_events(rows: &[AnyRow]) -> Result<Vec<SavingsEvent>, AccountingError> {
+    rows.iter()
+        .map(|r| {
+            let date = parse_day(&r.get::<String, _>(1))?;
+            let amount: i64 = r.get(2);
+            Ok(match r.get::<String, _>(0).as_str() {
+                "top_up" => SavingsEvent::TopUp { date, amount },
+                "withdrawal" => SavingsEvent::Withdrawal { date, amount },
+                "early_termination" => SavingsEvent::EarlyTermination { date },
+                other => return Err(AccountingError::Unavailable(format!("unknown savings event {other:?}"))),
+            })
+        })
+        .collect()
+}
+
+/// Refuses an amount beyond what the engine's exact arithmetic is bounded for.
+fn bounded(amount: Kopecks) -> Result<(), LedgerError> {
+    if amount.abs() > engine::MAX_AMOUNT {
+        return Err(LedgerError::Invalid(format!("amount {amount} is beyond the ledger's limit of {} kopecks", engine::MAX_AMOUNT)));
+    }
+    Ok(())
+}
+
 fn contribution_kind_str(k: ContributionKind) -> &'static str {
     match k {
         ContributionKind::Returnable => "returnable",
@@ -714,8 +765,12 @@ impl Accounting for Ledger {
                 continue;
             }
             let events = self.loan_events(&terms.id).await?;
-            let detail = engine::loan_detail(&terms, &events, as_of).map_err(|e| engine_failure(&terms.id, e))?;
-            contracts.push(detail.summary);
+            // One contract that cannot be computed (data edited by hand) must not hide the
+            // others: it is left out and logged; opening it answers the error.
+            match engine::loan_detail(&terms, &events, as_of) {
+                Ok(detail) => contracts.push(detail.summary),
+                Err(e) => tracing::error!(error = %engine_failure(&terms.id, e), "a loan is left out of the list"),
+            }
         }
         Ok(LoansView { as_of: day(as_of), applications: self.applications(client_id, ProductKind::Loan).await?, contracts })
     }
@@ -742,8 +797,10 @@ impl Accounting for Ledger {
                 continue;
             }
             let events = self.savings_events(&terms.id).await?;
-            let detail = engine::savings_detail(&terms, &events, as_of).map_err(|e| engine_failure(&terms.id, e))?;
-            contracts.push(detail.summary);
+            match engine::savings_detail(&terms, &events, as_of) {
+                Ok(detail) => contracts.push(detail.summary),
+                Err(e) => tracing::error!(error = %engine_failure(&terms.id, e), "a savings contract is left out of the list"),
+            }
         }
         Ok(SavingsView { as_of: day(as_of), applications: self.applications(client_id, ProductKind::Savings).await?, contracts })
     }
