@@ -2,6 +2,9 @@
 //! at the same moment are checked one after another, so a contract can never be left in a
 //! state the engine refuses (which would answer 503 on every later read).
 
+// Kopecks are written rubles_kopecks (100_000_00 = 100 000,00 ₽), as people read them.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 use kabinet_api::cabinet::{ContractStatus, ContributionKind};
 use kabinet_shim::accounting::ledger::engine::{LoanEvent, Recalculation, SavingsEvent};
 use kabinet_shim::accounting::ledger::{Ledger, NewLoan};
