@@ -271,10 +271,10 @@ impl AccountingConfig {
                 return Err("accounting.client_cert_path and client_key_path are set together or not at all".into());
             }
             if production {
-                let client_auth = !self.client_cert_path.is_empty() || !self.hmac_secret.expose_secret().is_empty();
-                if url.scheme() != "https" || !client_auth {
+                // A23: mutual TLS, always. A signature may be added on top, never instead.
+                if url.scheme() != "https" || self.client_cert_path.is_empty() {
                     return Err("production mode requires an https accounting.base_url and a client certificate \
-                        (accounting.client_cert_path) or accounting.hmac_secret"
+                        (accounting.client_cert_path and client_key_path) for mutual TLS"
                         .into());
                 }
                 if weak(&self.hmac_secret) {
@@ -293,9 +293,16 @@ impl AccountingConfig {
                 return Err("accounting.serve_client_ca_path needs serve_tls_cert_path and serve_tls_key_path".into());
             }
             if production {
-                if self.serve_client_ca_path.is_empty() && self.serve_hmac_secret.expose_secret().is_empty() {
+                // A23: the contract carries every client's data. Either mutual TLS here, or a
+                // TLS-terminating proxy on this machine in front of a loopback listener, with
+                // signatures proving who calls.
+                let mtls = !self.serve_client_ca_path.is_empty();
+                let behind_local_proxy =
+                    self.serve_listen.ip().is_loopback() && !self.serve_hmac_secret.expose_secret().is_empty();
+                if !mtls && !behind_local_proxy {
                     return Err("production mode refuses to serve the accounting contract without client authentication: \
-                        set accounting.serve_client_ca_path or accounting.serve_hmac_secret"
+                        set accounting.serve_tls_* and serve_client_ca_path (mutual TLS), or listen on loopback \
+                        behind a TLS proxy with accounting.serve_hmac_secret"
                         .into());
                 }
                 if weak(&self.serve_hmac_secret) {

@@ -823,11 +823,19 @@ fn production_refuses_an_unauthenticated_or_unencrypted_accounting_link() {
     let ca = ("accounting.server_ca_path", json!("/etc/kabinet/accounting-ca.pem"));
     let err = config_with(&[prod.clone(), http.clone(), https.clone(), ca.clone()]).unwrap_err();
     assert!(err.contains("client certificate"), "{err}");
+    // A signature alone is not enough (A23): mutual TLS always, a signature only on top.
+    let err = config_with(&[prod.clone(), http.clone(), https.clone(), ca.clone(), ("accounting.hmac_secret", json!(HMAC_SECRET))])
+        .unwrap_err();
+    assert!(err.contains("client certificate"), "{err}");
+    let cert = ("accounting.client_cert_path", json!("/etc/kabinet/shim.pem"));
+    let key = ("accounting.client_key_path", json!("/etc/kabinet/shim.key"));
     let err = config_with(&[
         prod.clone(),
         http.clone(),
         https.clone(),
         ca.clone(),
+        cert.clone(),
+        key.clone(),
         ("accounting.hmac_secret", json!("short")),
     ])
     .unwrap_err();
@@ -847,9 +855,14 @@ fn production_refuses_an_unauthenticated_or_unencrypted_accounting_link() {
     let serve = ("accounting.serve_enabled", json!(true));
     let err = config_with(&[prod.clone(), serve.clone()]).unwrap_err();
     assert!(err.contains("without client authentication"), "{err}");
-    let ok =
-        config_with(&[prod.clone(), serve.clone(), ("accounting.serve_hmac_secret", json!(HMAC_SECRET))]).unwrap_err();
+    // Signatures alone only behind a TLS proxy on this machine (a loopback listener).
+    let signed = ("accounting.serve_hmac_secret", json!(HMAC_SECRET));
+    let ok = config_with(&[prod.clone(), serve.clone(), signed.clone(), ("accounting.serve_listen", json!("127.0.0.1:8443"))])
+        .unwrap_err();
     assert!(!ok.contains("accounting"), "{ok}");
+    let err = config_with(&[prod.clone(), serve.clone(), signed.clone(), ("accounting.serve_listen", json!("0.0.0.0:8443"))])
+        .unwrap_err();
+    assert!(err.contains("without client authentication"), "{err}");
 
     // In every mode: https needs the pinned CA, serving needs the ledger, a client CA needs TLS.
     let err = config_with(&[http.clone(), https.clone()]).unwrap_err();

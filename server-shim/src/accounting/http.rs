@@ -286,6 +286,9 @@ impl Accounting for HttpAccounting {
     }
 
     async fn loan(&self, client_id: &str, loan_id: &str, as_of: Date) -> Result<Option<LoanDetail>, AccountingError> {
+        if !carried(loan_id) {
+            return Ok(None);
+        }
         let detail: Option<LoanDetail> = self.get("loan", &["clients", client_id, "loans", loan_id], as_of).await?;
         if detail.as_ref().is_some_and(|d| d.summary.id != loan_id) {
             return Err(AccountingError::Unavailable("accounting loan: the answer is about another contract".into()));
@@ -304,6 +307,9 @@ impl Accounting for HttpAccounting {
         savings_id: &str,
         as_of: Date,
     ) -> Result<Option<SavingsDetail>, AccountingError> {
+        if !carried(savings_id) {
+            return Ok(None);
+        }
         let detail: Option<SavingsDetail> =
             self.get("saving", &["clients", client_id, "savings", savings_id], as_of).await?;
         if detail.as_ref().is_some_and(|d| d.summary.id != savings_id) {
@@ -320,4 +326,11 @@ impl Accounting for HttpAccounting {
             membership: empty_account(ContributionKind::Membership),
         }))
     }
+}
+
+/// Whether an id a client typed can travel as a path segment. One that cannot (empty, `.`,
+/// `..`) names no contract: it answers "absent", as the built-in ledger would, so the cabinet
+/// says 404 and journals it instead of blaming accounting.
+fn carried(id: &str) -> bool {
+    !matches!(id, "" | "." | "..")
 }

@@ -41,7 +41,12 @@ impl Reader {
             .accounting()
             .client(&session.client_id)
             .await?
-            .ok_or_else(|| AppError::Internal(format!("cabinet user's client {} is missing in accounting", session.client_id)))?;
+            .ok_or_else(|| {
+                // Accounting no longer knows this member (removed, anonymised): there is no
+                // cabinet to show, so the person is sent back to the login, not shown a 500.
+                tracing::warn!(client_id = %session.client_id, "the session's client is gone from accounting");
+                AppError::Client(ErrorCode::Unauthenticated)
+            })?;
         Ok(Reader { session, client, ip: ip.to_string() })
     }
 
