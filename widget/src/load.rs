@@ -83,6 +83,12 @@ impl<T: Clone + Send + Sync + 'static> Load<T> {
         self.state.get()
     }
 
+    /// Whether the attempt on screen was started by «Повторить» rather than by the screen
+    /// opening: only then may what replaces the pressed button take focus.
+    pub fn retried(&self) -> bool {
+        self.attempt.get_value() > 1
+    }
+
     /// The data once loaded (tracked); `None` while loading or after a failure.
     pub fn data(&self) -> Option<T> {
         self.state.with(|s| s.as_ref().and_then(|r| r.as_ref().ok().cloned()))

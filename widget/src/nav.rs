@@ -46,6 +46,9 @@ pub struct Nav {
     /// False until the person first moves between screens: the first screen must not take
     /// focus, since that would scroll the host page to the widget on load.
     navigated: StoredValue<bool>,
+    /// Asks the screen's heading to take focus again, when what had focus below it has gone
+    /// (the spinner, once the data «Повторить» asked for has come).
+    refocus: Trigger,
 }
 
 impl Nav {
@@ -57,6 +60,7 @@ impl Nav {
             session: RwSignal::new(session),
             notice: StoredValue::new(None),
             navigated: StoredValue::new(false),
+            refocus: Trigger::new(),
         }
     }
 
@@ -83,6 +87,16 @@ impl Nav {
     /// Whether a screen that has just appeared should move focus to its heading.
     pub fn should_focus(&self) -> bool {
         self.navigated.get_value()
+    }
+
+    /// Moves focus to the current screen's heading.
+    pub fn focus_heading(&self) {
+        self.refocus.notify();
+    }
+
+    /// Tracks [`Nav::focus_heading`] calls, for the heading to follow.
+    pub fn track_focus_heading(&self) {
+        self.refocus.track();
     }
 
     /// The notice for the screen being built, if any; it is shown once.

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::components::{load_error::LoadError, loading::Loading};
 use crate::i18n::T as Text;
 use crate::load::Load;
+use crate::nav::Nav;
 
 #[component]
 pub fn Loaded<T, V, F>(load: Load<T>, render: F) -> impl IntoView
@@ -14,9 +15,24 @@ where
     V: IntoView + 'static,
     F: Fn(T) -> V + Send + Sync + 'static,
 {
-    move || match load.get() {
-        None => view! { <Loading/> }.into_any(),
-        Some(Err(failure)) => view! { <LoadError failure=failure on_retry=move || load.retry() title=Text::SectionLoadFailed/> }.into_any(),
-        Some(Ok(data)) => render(data).into_any(),
+    let nav = expect_context::<Nav>();
+    move || {
+        // Each step after «Повторить» removes the element that had focus (the button, then the
+        // spinner), so focus goes to what replaced it rather than falling out of the widget.
+        // The first load moves nothing: the screen's heading has it, or the host page does.
+        let focus = load.retried();
+        match load.get() {
+            None => view! { <Loading focus=focus/> }.into_any(),
+            Some(Err(failure)) => {
+                view! { <LoadError failure=failure on_retry=move || load.retry() title=Text::SectionLoadFailed focus=focus/> }
+                    .into_any()
+            }
+            Some(Ok(data)) => {
+                if focus {
+                    nav.focus_heading();
+                }
+                render(data).into_any()
+            }
+        }
     }
 }

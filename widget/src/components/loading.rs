@@ -2,14 +2,24 @@
 
 use leptos::prelude::*;
 
+use crate::focus::focus_soon;
 use crate::i18n::{t, T};
 use crate::WidgetConfig;
 
 #[component]
-pub fn Loading() -> impl IntoView {
+pub fn Loading(
+    /// Take focus when shown: it has replaced the button the person pressed («Повторить»),
+    /// and focus would otherwise fall out of the widget.
+    #[prop(optional)]
+    focus: bool,
+) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
+    let node = NodeRef::<leptos::html::Div>::new();
+    if focus {
+        node.on_load(focus_soon);
+    }
     view! {
-        <div class="kb-loading" role="status" aria-live="polite">
+        <div class="kb-loading" role="status" aria-live="polite" tabindex="-1" node_ref=node>
             <span class="kb-spinner" aria-hidden="true"></span>
             <span>{t(lang, T::Loading)}</span>
         </div>

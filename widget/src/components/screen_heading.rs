@@ -10,12 +10,19 @@ use crate::nav::Nav;
 pub fn ScreenHeading(id: &'static str, #[prop(into)] text: String) -> impl IntoView {
     let nav = expect_context::<Nav>();
     let node = NodeRef::<leptos::html::H2>::new();
-    Effect::new(move |_| {
-        if let Some(el) = node.get() {
-            if nav.should_focus() {
+    if nav.should_focus() {
+        node.on_load(focus_soon);
+    }
+    // Later, on request: the data «Повторить» asked for has replaced the focused spinner, and
+    // the top of the screen is where reading it starts.
+    Effect::watch(
+        move || nav.track_focus_heading(),
+        move |_, _, _| {
+            if let Some(el) = node.get_untracked() {
                 focus_soon(el);
             }
-        }
-    });
+        },
+        false,
+    );
     view! { <h2 class="kb-title" id=id tabindex="-1" node_ref=node>{text}</h2> }
 }
