@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use kabinet_api::cabinet::{
-    ContributionAccount, ContributionKind, ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView,
+    ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView,
 };
 use kabinet_api::Phone;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -173,9 +173,10 @@ impl HttpAccounting {
             Err(e) => return self.transport(e),
         };
         let status = res.status();
-        let bytes = match res.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => return self.transport(e),
+        let bytes = match read_capped(res).await {
+            Ok(b) => b,
+            Err(ReadError::Transport(e)) => return self.transport(e),
+            Err(ReadError::TooLarge) => return Attempt::Failed(format!("the answer is over {MAX_ANSWER_BYTES} bytes")),
         };
         let code = serde_json::from_slice::<ContractError>(&bytes).ok().map(|e| e.code);
         match status {
@@ -238,10 +239,6 @@ fn parse<T: DeserializeOwned>(op: &str, bytes: &[u8]) -> Result<T, AccountingErr
         .map_err(|e| AccountingError::Unavailable(format!("accounting {op}: unreadable answer: {e}")))
 }
 
-fn empty_account(kind: ContributionKind) -> ContributionAccount {
-    ContributionAccount { kind, balance: 0, operations: Vec::new() }
-}
-
 #[async_trait::async_trait]
 impl Accounting for HttpAccounting {
     async fn find_client(&self, name: &FullName, phone: &Phone) -> Result<Option<String>, AccountingError> {
@@ -282,7 +279,7 @@ impl Accounting for HttpAccounting {
     async fn loans(&self, client_id: &str, as_of: Date) -> Result<LoansView, AccountingError> {
         let view = self.get("loans", &["clients", client_id, "loans"], as_of).await?;
         // An unknown client has nothing to list, as the built-in ledger answers.
-        Ok(view.unwrap_or_else(|| LoansView { as_of: as_of.to_string(), applications: vec![], contracts: vec![] }))
+        view.ok_or_else(|| list_absent("loans"))
     }
 
     async fn loan(&self, client_id: &str, loan_id: &str, as_of: Date) -> Result<Option<LoanDetail>, AccountingError> {
@@ -298,7 +295,7 @@ impl Accounting for HttpAccounting {
 
     async fn savings(&self, client_id: &str, as_of: Date) -> Result<SavingsView, AccountingError> {
         let view = self.get("savings", &["clients", client_id, "savings"], as_of).await?;
-        Ok(view.unwrap_or_else(|| SavingsView { as_of: as_of.to_string(), applications: vec![], contracts: vec![] }))
+        view.ok_or_else(|| list_absent("savings"))
     }
 
     async fn saving(
@@ -320,11 +317,7 @@ impl Accounting for HttpAccounting {
 
     async fn contributions(&self, client_id: &str, as_of: Date) -> Result<ContributionsView, AccountingError> {
         let view = self.get("contributions", &["clients", client_id, "contributions"], as_of).await?;
-        Ok(view.unwrap_or_else(|| ContributionsView {
-            as_of: as_of.to_string(),
-            returnable: empty_account(ContributionKind::Returnable),
-            membership: empty_account(ContributionKind::Membership),
-        }))
+        view.ok_or_else(|| list_absent("contributions"))
     }
 }
 
@@ -333,4 +326,33 @@ impl Accounting for HttpAccounting {
 /// says 404 and journals it instead of blaming accounting.
 fn carried(id: &str) -> bool {
     !matches!(id, "" | "." | "..")
+}
+
+/// The cabinet asks for lists only after reading the client's card, so "no such client" on a
+/// list is a fault on the accounting side; an empty cabinet would hide it.
+fn list_absent(what: &str) -> AccountingError {
+    AccountingError::Unavailable(format!("accounting {what}: not_found for a client it has just answered for"))
+}
+
+/// The largest answer the shim reads: a client's contracts with schedules and operations are
+/// tens of kilobytes; anything near this is a fault, and must not exhaust the shim's memory.
+const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+
+enum ReadError {
+    Transport(reqwest::Error),
+    TooLarge,
+}
+
+async fn read_capped(mut res: reqwest::Response) -> Result<Vec<u8>, ReadError> {
+    if res.content_length().is_some_and(|n| n > MAX_ANSWER_BYTES as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(ReadError::Transport)? {
+        if out.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(ReadError::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
