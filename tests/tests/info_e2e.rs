@@ -141,8 +141,20 @@ async fn sections() {
     assert!(text.contains(&plain(&format_rub(overdue.amount))), "the issue of the loan is in the act");
     shot(&b, "03-loan-documents").await;
 
-    // Сбережения (Петров has none) and Взносы with a membership debt.
+    // The closed loan offers the no-debt certificate instead of the debt one.
+    let closed = loans.contracts.iter().find(|c| c.closed_on.is_some()).expect("Петров has a closed loan");
     let w = widget(c, mode).await;
+    press(&w, "Назад").await;
+    heading(&w, "Договоры").await;
+    press(&w, &format!("Договор № {}", closed.number)).await;
+    heading(&w, &format!("Договор займа № {}", closed.number)).await;
+    w.by_role_exact("button", "Справка об отсутствии задолженности", WAIT).await;
+    assert!(w.all_by_role("button", "Справка о текущей задолженности").await.is_empty());
+    press(&w, "Справка об отсутствии задолженности").await;
+    let cert = downloaded(downloads.path(), 2).await;
+    assert!(plain(&pdf_text(&std::fs::read(&cert).unwrap())).contains(&closed.number));
+
+    // Сбережения (Петров has none) and Взносы with a membership debt.
     press(&w, "Назад").await;
     heading(&w, "Договоры").await;
     press(&w, "Назад").await;
@@ -163,8 +175,9 @@ async fn sections() {
     // The journal saw both downloads with the documents as subjects, and the contract view.
     let rows = stack.shim.state.store().audit_rows(0, 10_000).await.unwrap();
     let files: Vec<_> = rows.iter().filter(|r| r.event == "files_received").collect();
-    assert_eq!(files.len(), 2, "{files:?}");
-    assert!(files.iter().all(|r| r.subject.contains(&overdue.number) && r.client_name == NAME));
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(files[..2].iter().all(|r| r.subject.contains(&overdue.number) && r.client_name == NAME));
+    assert!(files[2].subject.contains(&closed.number));
     assert!(rows.iter().any(|r| r.event == "contract_viewed" && r.subject.contains(&overdue.number)));
     b.close().await;
     stack.stop().await;

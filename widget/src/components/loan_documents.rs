@@ -1,5 +1,5 @@
-//! A loan's documents: the schedule, the debt certificate, the no-debt certificate (only once
-//! the loan is closed), the certificate of interest paid in a chosen year, and the
+//! A loan's documents: the schedule, the debt certificate (while the loan is open) or the
+//! no-debt certificate (once it is closed), the certificate of interest paid in a chosen year, and the
 //! reconciliation act for a chosen period.
 
 use kabinet_api::cabinet::{paths, ContractStatus, DocumentKind, DocumentQuery, LoanDetail};
@@ -37,12 +37,18 @@ pub fn LoanDocuments(detail: LoanDetail) -> impl IntoView {
             <div class="kb-docs">
                 <DocumentDownload label=t(lang, T::SchedulePdf) error_id="kb-doc-schedule-error"
                     request=request(DocumentKind::Schedule, T::SchedulePdf)/>
-                <DocumentDownload label=t(lang, T::DebtCertificate) error_id="kb-doc-debt-error"
-                    request=request(DocumentKind::DebtCertificate, T::DebtCertificate)/>
-                {closed.then(|| view! {
-                    <DocumentDownload label=t(lang, T::NoDebtCertificate) error_id="kb-doc-no-debt-error"
-                        request=request(DocumentKind::NoDebtCertificate, T::NoDebtCertificate)/>
-                })}
+                // A closed loan's debt is zero: the certificate a person needs then is «no debt».
+                {if closed {
+                    view! {
+                        <DocumentDownload label=t(lang, T::NoDebtCertificate) error_id="kb-doc-no-debt-error"
+                            request=request(DocumentKind::NoDebtCertificate, T::NoDebtCertificate)/>
+                    }.into_any()
+                } else {
+                    view! {
+                        <DocumentDownload label=t(lang, T::DebtCertificate) error_id="kb-doc-debt-error"
+                            request=request(DocumentKind::DebtCertificate, T::DebtCertificate)/>
+                    }.into_any()
+                }}
             </div>
             <section class="kb-year-doc" aria-labelledby="kb-year-doc-title">
                 <h4 class="kb-subsubtitle" id="kb-year-doc-title">{t(lang, T::YearCertificateTitle)}</h4>
