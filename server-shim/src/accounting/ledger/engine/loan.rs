@@ -23,6 +23,19 @@ pub const MAX_AMOUNT: Kopecks = 10_000_000_000_000;
 pub const MAX_TERM_MONTHS: u32 = 600;
 pub const MAX_RATE_BP: u32 = 100_000;
 
+/// A contract's first day must fall in these years: `time` dates end in 9999, and the engine
+/// counts from the year before the first day up to [`MAX_HORIZON_MONTHS`] after it, so no
+/// date it builds can fall off the calendar.
+pub const FIRST_YEAR: i32 = 1;
+pub const LAST_YEAR: i32 = 9000;
+
+/// A loan is not looked at later than this after its issue (100 years). Penalty runs on after
+/// the term with no end, and this is what keeps it inside i64: what can be overdue is at most
+/// the principal plus 50 years of interest at 1000 % (≤ 1e13 + 5e15 kopecks), and 100 years
+/// of penalty at 1000 % on that is ≤ 5.02e18 — with everything else owed, still below
+/// i64::MAX ≈ 9.22e18.
+pub const MAX_HORIZON_MONTHS: u32 = 1200;
+
 pub(super) const ISSUE: &str = "Выдача займа";
 pub(super) const INTEREST: &str = "Начислены проценты за период";
 pub(super) const PENALTY: &str = "Начислена неустойка";
@@ -161,6 +174,9 @@ fn validate(terms: &LoanTerms) -> Result<(), LoanError> {
     if terms.rate_bp > MAX_RATE_BP || terms.penalty_rate_bp > MAX_RATE_BP {
         return bad("rates above 1000 % a year are not accepted");
     }
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&terms.issued_on.year()) {
+        return bad("the issue day must fall in the years 1 to 9000");
+    }
     Ok(())
 }
 
@@ -168,6 +184,9 @@ pub(super) fn detail(terms: &LoanTerms, events: &[LoanEvent], as_of: Date) -> Re
     validate(terms)?;
     if as_of < terms.issued_on {
         return Err(LoanError::BeforeIssue(as_of));
+    }
+    if as_of > add_months(terms.issued_on, MAX_HORIZON_MONTHS as i32) {
+        return Err(LoanError::BeyondHorizon(as_of));
     }
     if events.windows(2).any(|w| w[1].date() < w[0].date()) {
         return Err(LoanError::Unordered);
@@ -405,11 +424,14 @@ impl<'a> Loan<'a> {
         let (split, left) = self.allocate(amount, today, 0);
         if left > 0 {
             // An advance may not exceed what the plan still asks for: past that it would pay
-            // nothing, ever.
+            // nothing, ever. `left` is the client's number and may be anything up to i64::MAX,
+            // so it is compared with what is still free rather than added to the advance:
+            // `remaining` and the advance are bounded by the terms, their difference cannot
+            // overflow, and neither can the payoff (what this payment spent plus what is free).
             let remaining: Kopecks = self.project().iter().map(|r| r.principal + r.interest).sum();
-            let excess = self.advance() + left - remaining;
-            if excess > 0 {
-                return Err(LoanError::MoreThanPayoff { date: today, amount, payoff: amount - excess });
+            let free = remaining - self.advance();
+            if left > free {
+                return Err(LoanError::MoreThanPayoff { date: today, amount, payoff: amount - left + free });
             }
             self.advances.push_back(Advance { operation: self.operations.len(), date: today, left });
         }
@@ -429,7 +451,9 @@ impl<'a> Loan<'a> {
         let due: Kopecks = self.rows.iter().map(Row::unpaid).sum::<Kopecks>() + self.penalty_owed();
         let needed = due + accrued;
         let advance = self.advance();
-        if amount + advance < needed {
+        // Compared without adding `amount`, the client's number, to anything: it may be up to
+        // i64::MAX. Once it is known not to exceed the payoff, sums with it are bounded.
+        if amount < needed - advance {
             return Err(LoanError::EarlyRepaymentTooSmall { date: today, amount, needed: needed - advance });
         }
         let unpaid_principal: Kopecks = self.rows.iter().map(|r| r.principal - r.paid_principal).sum();

@@ -967,3 +967,62 @@ fn debits_minus_credits_equal_the_debt_on_every_day() {
         }
     }
 }
+
+// ------------------------------------------------------------------ the limits hold
+
+/// The largest loan the terms allow, at the highest rates, for the longest term, never paid:
+/// every figure up to the horizon (100 years after the issue) is computed — in a debug build
+/// any overflow would panic here — and a day past it is refused, not wrapped.
+#[test]
+fn the_largest_loan_never_paid_is_computed_to_the_horizon() {
+    for repayment in [RepaymentKind::Annuity, RepaymentKind::Differentiated] {
+        let t = LoanTerms {
+            term_months: super::MAX_TERM_MONTHS,
+            penalty_rate_bp: super::MAX_RATE_BP,
+            ..terms(date!(2026 - 01 - 20), super::MAX_AMOUNT, super::MAX_RATE_BP, repayment)
+        };
+        let horizon = add_months(t.issued_on, super::MAX_HORIZON_MONTHS as i32);
+        for as_of in [add_months(t.issued_on, 300), add_months(t.issued_on, 600), horizon] {
+            let d = loan_detail(&t, &[], as_of).unwrap();
+            assert_debt_invariant(&d);
+            assert!(d.summary.payoff_amount > d.summary.penalty && d.summary.penalty >= 0, "{repayment:?} {as_of}");
+        }
+        let d = loan_detail(&t, &[], horizon).unwrap();
+        // The bound the horizon is chosen by: below 5.1e18, with i64::MAX ≈ 9.22e18.
+        assert!(d.summary.payoff_amount < 5_100_000_000_000_000_000, "{}", d.summary.payoff_amount);
+        let after = horizon + Duration::days(1);
+        assert_eq!(loan_detail(&t, &[], after), Err(LoanError::BeyondHorizon(after)));
+    }
+}
+
+/// A client's amount is compared, never added: i64::MAX is refused as more than the payoff.
+#[test]
+fn an_enormous_amount_is_refused_not_overflowed() {
+    let t = annuity();
+    for events in [
+        vec![LoanEvent::Payment { date: date!(2026 - 02 - 20), amount: 30_000_00 }],
+        on_time(&t, 3),
+    ] {
+        let on = date!(2026 - 05 - 05);
+        let advance = with(events.clone(), LoanEvent::Payment { date: on, amount: Kopecks::MAX });
+        let Err(LoanError::MoreThanPayoff { payoff, .. }) = loan_detail(&t, &advance, on) else {
+            panic!("a payment of i64::MAX is refused")
+        };
+        // The payoff it names is accepted, one kopeck more is not.
+        assert!(loan_detail(&t, &with(events.clone(), LoanEvent::Payment { date: on, amount: payoff }), on).is_ok());
+        let over = with(events.clone(), LoanEvent::Payment { date: on, amount: payoff + 1 });
+        assert!(matches!(loan_detail(&t, &over, on), Err(LoanError::MoreThanPayoff { .. })));
+        let early = with(events, LoanEvent::EarlyRepayment { date: on, amount: Kopecks::MAX, mode: Recalculation::ShorterTerm });
+        assert!(matches!(loan_detail(&t, &early, on), Err(LoanError::MoreThanPayoff { .. })));
+    }
+}
+
+#[test]
+fn an_issue_day_the_calendar_cannot_carry_is_refused() {
+    for issued_on in [date!(9001 - 01 - 01), date!(0000 - 12 - 31)] {
+        let t = LoanTerms { issued_on, ..annuity() };
+        assert!(matches!(loan_detail(&t, &[], issued_on), Err(LoanError::InvalidTerms(_))), "{issued_on}");
+    }
+    let t = LoanTerms { issued_on: date!(9000 - 12 - 31), term_months: super::MAX_TERM_MONTHS, ..annuity() };
+    assert!(loan_detail(&t, &[], add_months(t.issued_on, super::MAX_HORIZON_MONTHS as i32)).is_ok());
+}

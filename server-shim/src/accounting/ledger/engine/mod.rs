@@ -37,7 +37,7 @@ mod loan_tests;
 #[cfg(test)]
 mod savings_tests;
 
-pub use loan::{debt_by_operations, MAX_AMOUNT, MAX_RATE_BP, MAX_TERM_MONTHS};
+pub use loan::{debt_by_operations, FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, MAX_HORIZON_MONTHS, MAX_RATE_BP, MAX_TERM_MONTHS};
 pub use money::annuity_payment;
 pub use savings::balance_by_operations;
 
@@ -103,6 +103,10 @@ pub enum LoanError {
     MoreThanPayoff { date: Date, amount: Kopecks, payoff: Kopecks },
     #[error("events are not in date order")]
     Unordered,
+    /// The day asked about is more than [`MAX_HORIZON_MONTHS`] after the issue: penalty that
+    /// has run so long could outgrow the ledger's numbers.
+    #[error("{0} is more than 100 years after the loan was issued")]
+    BeyondHorizon(Date),
 }
 
 /// The loan as it stands on `as_of`, with its schedule (planned and paid) and operations.
@@ -111,7 +115,8 @@ pub enum LoanError {
 /// Refuses, rather than guesses, whatever the rules do not allow: events out of date order,
 /// before the issue day or after the loan closed, amounts that are not positive, an early
 /// repayment that does not cover what is due and accrued or that exceeds the payoff, and a
-/// payment beyond everything the plan still asks for. The ledger posts an event only when
+/// payment beyond everything the plan still asks for; and a day more than 100 years after the
+/// issue, where penalty could outgrow i64 ([`MAX_HORIZON_MONTHS`]). The ledger posts an event only when
 /// this accepts the events with it, on its day.
 pub fn loan_detail(terms: &LoanTerms, events: &[LoanEvent], as_of: Date) -> Result<LoanDetail, LoanError> {
     loan::detail(terms, events, as_of)
@@ -172,11 +177,16 @@ pub enum SavingsError {
     BelowMinimum { left: Kopecks, min: Kopecks },
     #[error("events are not in date order")]
     Unordered,
+    /// A top-up would bring the deposit plus all top-ups above what the contract's rate and
+    /// term can grow without passing the ledger's limit of i64::MAX / 4 kopecks.
+    #[error("the deposit and top-ups may total at most {ceiling} on this contract")]
+    AboveCeiling { ceiling: Kopecks },
 }
 
 /// The savings contract as it stands on `as_of`, with its interest schedule and operations.
 /// Events after `as_of` are ignored (their order is still checked); an event the product does
-/// not allow, or one after the contract closed, is refused.
+/// not allow, one after the contract closed, or a top-up past the contract's ceiling (what
+/// keeps its capitalised growth inside i64; docs/ledger.md, limits) is refused.
 pub fn savings_detail(terms: &SavingsTerms, events: &[SavingsEvent], as_of: Date) -> Result<SavingsDetail, SavingsError> {
     savings::detail(terms, events, as_of)
 }

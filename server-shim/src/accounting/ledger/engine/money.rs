@@ -37,9 +37,16 @@ impl Accrued {
     }
 
     /// Half up to a kopeck (0,5 kopeck goes up); what is below is dropped, not carried.
+    ///
+    /// Fits i64 for everything the engine accepts, and only the engine calls this on sums of
+    /// its own: a savings contract's interest is kept under `BALANCE_LIMIT` (i64::MAX / 4) by
+    /// its ceiling on deposits (savings.rs, `ceiling`), and a loan's penalty, the largest loan
+    /// sum, stays below 5.1e18 because no day more than `MAX_HORIZON_MONTHS` after the issue
+    /// is looked at (loan.rs). The i128 inside stays far from overflow: a balance below i64
+    /// times 100 000 bp times the units of 100 years is below 10³².
     pub fn rounded(self) -> Kopecks {
         let k = (2 * self.0 + DAY_DENOMINATOR).div_euclid(2 * DAY_DENOMINATOR);
-        Kopecks::try_from(k).expect("amounts are bounded by the terms' validation")
+        Kopecks::try_from(k).expect("bounded by the savings ceiling and the loan horizon")
     }
 }
 

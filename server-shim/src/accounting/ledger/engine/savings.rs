@@ -7,7 +7,7 @@ use kabinet_api::cabinet::{
 };
 use time::Date;
 
-use super::loan::{MAX_AMOUNT, MAX_RATE_BP, MAX_TERM_MONTHS};
+use super::loan::{FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, MAX_RATE_BP, MAX_TERM_MONTHS};
 use super::money::Accrued;
 use super::{add_months, SavingsError, SavingsEvent, SavingsTerms};
 
@@ -20,7 +20,47 @@ pub(super) const RECALCULATED: &str = "Перерасчёт процентов �
 pub(super) const CLOSING_AT_END: &str = "Возврат сбережений по окончании договора";
 pub(super) const CLOSING_EARLY: &str = "Возврат сбережений при досрочном расторжении";
 
-fn validate(t: &SavingsTerms) -> Result<(), SavingsError> {
+/// What any sum of a savings contract may reach: its balance, the interest credited, the
+/// early-rate recomputation. A quarter of i64, so the few sums of two of them (the difference
+/// the recomputation takes back, added to the balance) cannot overflow either.
+const BALANCE_LIMIT: Kopecks = i64::MAX / 4;
+
+/// The most money — first deposit plus all top-ups, withdrawals not subtracted — a contract on
+/// these terms can take so that nothing it grows to passes [`BALANCE_LIMIT`].
+///
+/// Why it holds: withdrawals only lower the balance, and money put in earlier earns at least
+/// as much as money put in later, so no balance is ever above what `ceiling` deposited on the
+/// first day grows to. A month has at most 31 days and a year at least 365, so a month's
+/// interest on a balance b is at most b·ρ + ½ kopeck, ρ = rate·31/365 (the ½ is the rounding);
+/// the higher of the contract and the early rate bounds both the replay and the early-rate
+/// recomputation. Capitalised, the bound grows b ↦ b(1+ρ)+1 a month, and `ceiling` is that
+/// step undone `term` times from [`BALANCE_LIMIT`], rounded down each time. Paid out, the
+/// balance stays ≤ b while the interest adds up to at most term·(b·ρ+1).
+pub(super) fn ceiling(t: &SavingsTerms) -> Kopecks {
+    // ρ = num / den, in integers: rate_bp / 10 000 · 31 / 365.
+    let num = i128::from(t.rate_bp.max(t.early_rate_bp)) * 31;
+    let den: i128 = 10_000 * 365;
+    let n = i128::from(t.term_months);
+    let limit = i128::from(BALANCE_LIMIT);
+    let c = if t.capitalisation {
+        let mut bound = limit;
+        for _ in 0..t.term_months {
+            // The largest b with b(1+ρ)+1 ≤ bound.
+            bound = ((bound - 1) * den).div_euclid(den + num);
+            if bound <= 0 {
+                return 0;
+            }
+        }
+        bound
+    } else {
+        // The largest b with b + term·(b·ρ + 1) ≤ limit.
+        (limit - n) * den / (den + n * num)
+    };
+    Kopecks::try_from(c.max(0)).expect("at most BALANCE_LIMIT, an i64")
+}
+
+/// Checks the terms and returns their [`ceiling`].
+fn validate(t: &SavingsTerms) -> Result<Kopecks, SavingsError> {
     let bad = |why: &str| Err(SavingsError::InvalidTerms(why.to_string()));
     if t.amount <= 0 || t.amount > MAX_AMOUNT {
         return bad("the amount must be positive and at most 100 000 000 000,00");
@@ -34,7 +74,16 @@ fn validate(t: &SavingsTerms) -> Result<(), SavingsError> {
     if t.min_balance < 0 || t.min_balance > t.amount {
         return bad("the minimum balance must be between zero and the first deposit");
     }
-    Ok(())
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&t.opened_on.year()) {
+        return bad("the opening day must fall in the years 1 to 9000");
+    }
+    let ceiling = ceiling(t);
+    if t.amount > ceiling {
+        // E.g. 1000 % capitalised for 600 months multiplies money by about 10¹⁶⁰; 36 % for
+        // 600 months by 7·10⁷, so from about 330 000 000,00 ₽ the balance would not fit.
+        return bad("the deposit at this rate, term and capitalisation would grow beyond what the ledger can count");
+    }
+    Ok(ceiling)
 }
 
 /// The contract part-way through the replay, at the end of `today`.
@@ -51,6 +100,10 @@ struct Savings<'a> {
     credited: Kopecks,
     /// Top-ups (+) and withdrawals (−) so far, for a recalculation.
     moves: Vec<(Date, Kopecks)>,
+    /// The first deposit plus all top-ups so far; never above `ceiling`.
+    brought_in: Kopecks,
+    /// See [`ceiling`]: what keeps every balance and interest sum inside i64.
+    ceiling: Kopecks,
     closed_on: Option<Date>,
     operations: Vec<SavingsOperation>,
     today: Date,
@@ -65,7 +118,7 @@ pub(super) fn detail(
     events: &[SavingsEvent],
     as_of: Date,
 ) -> Result<SavingsDetail, SavingsError> {
-    validate(terms)?;
+    let ceiling = validate(terms)?;
     if as_of < terms.opened_on {
         return Err(SavingsError::BeforeOpening(as_of));
     }
@@ -84,7 +137,7 @@ pub(super) fn detail(
         }
     }
 
-    let mut s = Savings::new(terms);
+    let mut s = Savings::new(terms, ceiling);
     let mut next_event = 0;
     loop {
         while next_event < events.len() && events[next_event].date() == s.today {
@@ -116,7 +169,7 @@ pub(super) fn detail(
 }
 
 impl<'a> Savings<'a> {
-    fn new(terms: &'a SavingsTerms) -> Savings<'a> {
+    fn new(terms: &'a SavingsTerms, ceiling: Kopecks) -> Savings<'a> {
         Savings {
             terms,
             dates: (1..=terms.term_months).map(|k| add_months(terms.opened_on, k as i32)).collect(),
@@ -125,6 +178,8 @@ impl<'a> Savings<'a> {
             accrued: Accrued::ZERO,
             credited: 0,
             moves: Vec::new(),
+            brought_in: terms.amount,
+            ceiling,
             closed_on: None,
             operations: vec![op(terms.opened_on, SavingsOperationKind::Deposit, terms.amount, DEPOSIT)],
             today: terms.opened_on,
@@ -165,6 +220,12 @@ impl<'a> Savings<'a> {
                 if !t.top_up_allowed {
                     return Err(SavingsError::TopUpNotAllowed);
                 }
+                // The one sum the client can grow without limit; checked, since `amount` may
+                // be anything up to i64::MAX. Within the ceiling, every other sum is bounded.
+                self.brought_in = match self.brought_in.checked_add(amount) {
+                    Some(total) if total <= self.ceiling => total,
+                    _ => return Err(SavingsError::AboveCeiling { ceiling: self.ceiling }),
+                };
                 self.balance += amount;
                 self.moves.push((today, amount));
                 self.operations.push(op(today, SavingsOperationKind::TopUp, amount, TOP_UP));

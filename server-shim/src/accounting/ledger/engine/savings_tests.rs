@@ -456,3 +456,98 @@ fn operations_add_up_to_the_balance_on_every_day() {
         on += time::Duration::days(3);
     }
 }
+
+// ------------------------------------------------------------------ the limits hold
+
+fn extreme(rate_bp: u32, capitalisation: bool) -> SavingsTerms {
+    SavingsTerms {
+        amount: super::MAX_AMOUNT,
+        rate_bp,
+        term_months: super::MAX_TERM_MONTHS,
+        capitalisation,
+        min_balance: 0,
+        early_rate_bp: 100,
+        ..capitalised()
+    }
+}
+
+/// Every figure on every month of the term, and an early termination on its last day — in a
+/// debug build any overflow would panic here.
+fn compute_everywhere(t: &SavingsTerms, events: &[SavingsEvent]) {
+    let end = super::add_months(t.opened_on, t.term_months as i32);
+    for as_of in [t.opened_on, super::add_months(t.opened_on, t.term_months as i32 / 2), end] {
+        let d = savings_detail(t, events, as_of).unwrap();
+        assert_balance_invariant(&d);
+        assert!(d.schedule.iter().all(|p| p.balance >= 0 && p.interest >= 0));
+    }
+    let last = end - time::Duration::days(1);
+    let mut ended = events.to_vec();
+    ended.push(SavingsEvent::EarlyTermination { date: last });
+    let d = savings_detail(t, &ended, last).unwrap();
+    assert_balance_invariant(&d);
+    assert_eq!(d.summary.status, ContractStatus::Closed);
+}
+
+/// 1000 % capitalised for 600 months multiplies money by ~10¹⁶⁰: refused at validation. Paid
+/// out, nothing compounds, and the same terms are computed to the end.
+#[test]
+fn the_extreme_terms_are_refused_or_computed() {
+    let t = extreme(super::MAX_RATE_BP, true);
+    assert_eq!(super::savings::ceiling(&t), 0);
+    assert!(matches!(savings_detail(&t, &[], t.opened_on), Err(SavingsError::InvalidTerms(_))));
+    // A high early rate compounds in the recomputation just the same.
+    let t = SavingsTerms { rate_bp: 1500, early_rate_bp: super::MAX_RATE_BP, ..extreme(1500, true) };
+    assert!(matches!(savings_detail(&t, &[], t.opened_on), Err(SavingsError::InvalidTerms(_))));
+
+    let t = extreme(super::MAX_RATE_BP, false);
+    assert!(super::savings::ceiling(&t) >= super::MAX_AMOUNT);
+    compute_everywhere(&t, &[]);
+}
+
+/// 36 % for 600 months, capitalised: the first deposit may be the ceiling itself (about
+/// 330 000 000,00 ₽), one kopeck more is refused; at the ceiling every figure is computed.
+#[test]
+fn a_deposit_at_the_ceiling_grows_without_overflow() {
+    let c = super::savings::ceiling(&extreme(3600, true));
+    assert!((30_000_000_000_i64..40_000_000_000).contains(&c), "{c}");
+    let at = SavingsTerms { amount: c, ..extreme(3600, true) };
+    compute_everywhere(&at, &[]);
+    let above = SavingsTerms { amount: c + 1, ..at.clone() };
+    assert!(matches!(savings_detail(&above, &[], above.opened_on), Err(SavingsError::InvalidTerms(_))));
+    // An everyday product's ceiling is far beyond any deposit.
+    assert!(super::savings::ceiling(&capitalised()) > 1_000_000_000_000_000_000);
+}
+
+/// Many top-ups, each small, adding up past the ceiling: the one that would pass it is refused
+/// with an error, withdrawals in between do not make room, and up to it everything computes.
+#[test]
+fn top_ups_summing_past_the_ceiling_are_refused() {
+    let base = extreme(3600, true);
+    let c = super::savings::ceiling(&base);
+    let t = SavingsTerms { amount: c / 2, ..base };
+    let step = c / 20;
+    let mut events = Vec::new();
+    let mut on = t.opened_on;
+    for _ in 0..10 {
+        on += time::Duration::days(17);
+        events.push(SavingsEvent::TopUp { date: on, amount: step });
+        events.push(SavingsEvent::Withdrawal { date: on, amount: step / 2 });
+    }
+    let d = savings_detail(&t, &events, on).unwrap();
+    assert_balance_invariant(&d);
+    let room = c - c / 2 - 10 * step;
+    let mut full = events.clone();
+    full.push(SavingsEvent::TopUp { date: on, amount: room });
+    compute_everywhere(&t, &full);
+    for amount in [room + 1, Kopecks::MAX] {
+        let mut over = events.clone();
+        over.push(SavingsEvent::TopUp { date: on, amount });
+        assert_eq!(savings_detail(&t, &over, on), Err(SavingsError::AboveCeiling { ceiling: c }), "{amount}");
+    }
+    let mut after_full = full;
+    after_full.push(SavingsEvent::TopUp { date: on + time::Duration::days(1), amount: 1 });
+    assert_eq!(
+        savings_detail(&t, &after_full, on + time::Duration::days(1)),
+        Err(SavingsError::AboveCeiling { ceiling: c })
+    );
+}
