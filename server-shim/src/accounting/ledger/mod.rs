@@ -5,6 +5,7 @@
 //! (schedules, balances, overdue, penalty, interest) comes from [`engine`].
 
 pub mod cli;
+mod contracts;
 pub mod engine;
 mod seed;
 
@@ -17,7 +18,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::Date;
 
-use self::engine::{LoanError, LoanEvent, LoanTerms, Recalculation, SavingsError, SavingsEvent, SavingsTerms};
+use self::engine::{LoanError, LoanEvent, LoanTerms, SavingsError, SavingsEvent, SavingsTerms};
+use self::contracts::{Loans, Savings};
 use super::{Accounting, AccountingError, ClientRecord, FullName};
 use crate::storage::Store;
 
@@ -121,9 +123,6 @@ fn u32_col(r: &AnyRow, i: usize) -> u32 {
     u32::try_from(r.get::<i64, _>(i)).unwrap_or(0)
 }
 
-const LOAN_COLS: &str = "id, number, product, issued_on, amount, rate_bp, term_months, repayment, penalty_rate_bp";
-const SAVINGS_COLS: &str = "id, number, product, opened_on, amount, rate_bp, term_months, capitalisation, \
-    top_up_allowed, withdrawal_allowed, min_balance, early_rate_bp";
 
 /// A new loan contract for the command line and the seed.
 #[derive(Debug, Clone)]
@@ -327,25 +326,6 @@ impl Ledger {
         Ok(())
     }
 
-    fn loan_terms(r: &AnyRow) -> Result<LoanTerms, AccountingError> {
-        Ok(LoanTerms {
-            id: r.get(0),
-            number: r.get(1),
-            product: r.get(2),
-            issued_on: parse_day(&r.get::<String, _>(3))?,
-            amount: r.get(4),
-            rate_bp: u32_col(r, 5),
-            term_months: u32_col(r, 6),
-            repayment: parse_repayment(&r.get::<String, _>(7))?,
-            penalty_rate_bp: u32_col(r, 8),
-        })
-    }
-
-    async fn loan_events(&self, loan_id: &str) -> Result<Vec<LoanEvent>, AccountingError> {
-        let rows = sqlx::query(LOAN_EVENTS_SQL).bind(loan_id).fetch_all(self.store.pool()).await?;
-        parse_loan_events(&rows)
-    }
-
     /// The id of the contract with this id or printed number (the operator types either).
     pub async fn contract_id(&self, kind: ProductKind, id_or_number: &str) -> Result<Option<String>, LedgerError> {
         let table = match kind {
@@ -359,65 +339,9 @@ impl Ledger {
         Ok(row.map(|r| r.get(0)))
     }
 
-    /// The loan's terms and events, if it belongs to this client.
-    async fn owned_loan(&self, client_id: &str, loan_id: &str) -> Result<Option<(LoanTerms, Vec<LoanEvent>)>, AccountingError> {
-        let row = sqlx::query(&format!("SELECT {LOAN_COLS} FROM ledger_loans WHERE id = $1 AND client_id = $2"))
-            .bind(loan_id)
-            .bind(client_id)
-            .fetch_optional(self.store.pool())
-            .await?;
-        let Some(r) = row else { return Ok(None) };
-        let terms = Self::loan_terms(&r)?;
-        let events = self.loan_events(&terms.id).await?;
-        Ok(Some((terms, events)))
-    }
-
-    /// Posts a payment or an early repayment, after checking with the engine that the loan
-    /// can take it on that day. Events are kept in date order: one dated before the last
-    /// posted event is refused, since it would silently rewrite figures already shown.
-    ///
-    /// The check and the insert are one transaction that first locks the contract's row, so
-    /// two postings at once are checked one after the other: otherwise both could pass against
-    /// the same old state and leave a contract the engine refuses on every later read.
+    /// Posts a payment or an early repayment, checked by the engine (see [`Ledger::post`]).
     pub async fn post_loan_event(&self, loan_id: &str, event: LoanEvent, now: i64) -> Result<(), LedgerError> {
-        let amount = match &event {
-            LoanEvent::Payment { amount, .. } | LoanEvent::EarlyRepayment { amount, .. } => *amount,
-        };
-        bounded(amount)?;
-        let mut tx = self.store.pool().begin().await?;
-        // A write first: on SQLite it takes the write lock at once (a read first could deadlock
-        // two upgrading transactions), on PostgreSQL the row lock.
-        sqlx::query("UPDATE ledger_loans SET id = id WHERE id = $1 OR number = $1").bind(loan_id).execute(&mut *tx).await?;
-        let row = sqlx::query(&format!("SELECT {LOAN_COLS} FROM ledger_loans WHERE id = $1 OR number = $1"))
-            .bind(loan_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| LedgerError::NotFound(format!("loan {loan_id}")))?;
-        let terms = Self::loan_terms(&row).map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        let rows = sqlx::query(LOAN_EVENTS_SQL).bind(&terms.id).fetch_all(&mut *tx).await?;
-        let mut events = parse_loan_events(&rows).map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        if events.last().is_some_and(|last| last.date() > event.date()) {
-            return Err(LedgerError::Loan(LoanError::Unordered));
-        }
-        events.push(event.clone());
-        engine::loan_detail(&terms, &events, event.date())?;
-        let (kind, date) = match event {
-            LoanEvent::Payment { date, .. } => ("payment", date),
-            LoanEvent::EarlyRepayment { date, mode: Recalculation::ShorterTerm, .. } => ("early_shorter_term", date),
-            LoanEvent::EarlyRepayment { date, mode: Recalculation::SmallerInstallment, .. } => {
-                ("early_smaller_installment", date)
-            }
-        };
-        sqlx::query("INSERT INTO ledger_loan_events (loan_id, kind, event_on, amount, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&terms.id)
-            .bind(kind)
-            .bind(day(date))
-            .bind(amount)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        self.post::<Loans>(loan_id, event, now).await
     }
 
     /// Opens a savings contract on the product's terms; returns its id.
@@ -479,62 +403,10 @@ impl Ledger {
         Ok(())
     }
 
-    fn savings_terms(r: &AnyRow) -> Result<SavingsTerms, AccountingError> {
-        Ok(SavingsTerms {
-            id: r.get(0),
-            number: r.get(1),
-            product: r.get(2),
-            opened_on: parse_day(&r.get::<String, _>(3))?,
-            amount: r.get(4),
-            rate_bp: u32_col(r, 5),
-            term_months: u32_col(r, 6),
-            capitalisation: r.get::<i64, _>(7) != 0,
-            top_up_allowed: r.get::<i64, _>(8) != 0,
-            partial_withdrawal_allowed: r.get::<i64, _>(9) != 0,
-            min_balance: r.get(10),
-            early_rate_bp: u32_col(r, 11),
-        })
-    }
-
-    async fn savings_events(&self, savings_id: &str) -> Result<Vec<SavingsEvent>, AccountingError> {
-        let rows = sqlx::query(SAVINGS_EVENTS_SQL).bind(savings_id).fetch_all(self.store.pool()).await?;
-        parse_savings_events(&rows)
-    }
-
-    /// Posts a top-up, a withdrawal or an early termination; checked and inserted in one
-    /// transaction under the contract's row lock, as [`Ledger::post_loan_event`].
+    /// Posts a top-up, a withdrawal or an early termination, checked by the engine (see
+    /// [`Ledger::post`]).
     pub async fn post_savings_event(&self, savings_id: &str, event: SavingsEvent, now: i64) -> Result<(), LedgerError> {
-        let (kind, date, amount) = match event {
-            SavingsEvent::TopUp { date, amount } => ("top_up", date, amount),
-            SavingsEvent::Withdrawal { date, amount } => ("withdrawal", date, amount),
-            SavingsEvent::EarlyTermination { date } => ("early_termination", date, 0),
-        };
-        bounded(amount)?;
-        let mut tx = self.store.pool().begin().await?;
-        sqlx::query("UPDATE ledger_savings SET id = id WHERE id = $1 OR number = $1").bind(savings_id).execute(&mut *tx).await?;
-        let row = sqlx::query(&format!("SELECT {SAVINGS_COLS} FROM ledger_savings WHERE id = $1 OR number = $1"))
-            .bind(savings_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| LedgerError::NotFound(format!("savings {savings_id}")))?;
-        let terms = Self::savings_terms(&row).map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        let rows = sqlx::query(SAVINGS_EVENTS_SQL).bind(&terms.id).fetch_all(&mut *tx).await?;
-        let mut events = parse_savings_events(&rows).map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        if events.last().is_some_and(|last| last.date() > event.date()) {
-            return Err(LedgerError::Savings(SavingsError::Unordered));
-        }
-        events.push(event);
-        engine::savings_detail(&terms, &events, date)?;
-        sqlx::query("INSERT INTO ledger_savings_events (savings_id, kind, event_on, amount, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&terms.id)
-            .bind(kind)
-            .bind(day(date))
-            .bind(amount)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        self.post::<Savings>(savings_id, event, now).await
     }
 
     /// Records a contribution paid in (positive) or returned / charged (negative). A return
@@ -669,42 +541,6 @@ impl Ledger {
     }
 }
 
-const LOAN_EVENTS_SQL: &str = "SELECT kind, event_on, amount FROM ledger_loan_events WHERE loan_id = $1 ORDER BY event_on, id";
-const SAVINGS_EVENTS_SQL: &str =
-    "SELECT kind, event_on, amount FROM ledger_savings_events WHERE savings_id = $1 ORDER BY event_on, id";
-
-fn parse_loan_events(rows: &[AnyRow]) -> Result<Vec<LoanEvent>, AccountingError> {
-    rows.iter()
-        .map(|r| {
-            let date = parse_day(&r.get::<String, _>(1))?;
-            let amount: i64 = r.get(2);
-            Ok(match r.get::<String, _>(0).as_str() {
-                "payment" => LoanEvent::Payment { date, amount },
-                "early_shorter_term" => LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::ShorterTerm },
-                "early_smaller_installment" => {
-                    LoanEvent::EarlyRepayment { date, amount, mode: Recalculation::SmallerInstallment }
-                }
-                other => return Err(AccountingError::Unavailable(format!("unknown loan event {other:?}"))),
-            })
-        })
-        .collect()
-}
-
-fn parse_savings_events(rows: &[AnyRow]) -> Result<Vec<SavingsEvent>, AccountingError> {
-    rows.iter()
-        .map(|r| {
-            let date = parse_day(&r.get::<String, _>(1))?;
-            let amount: i64 = r.get(2);
-            Ok(match r.get::<String, _>(0).as_str() {
-                "top_up" => SavingsEvent::TopUp { date, amount },
-                "withdrawal" => SavingsEvent::Withdrawal { date, amount },
-                "early_termination" => SavingsEvent::EarlyTermination { date },
-                other => return Err(AccountingError::Unavailable(format!("unknown savings event {other:?}"))),
-            })
-        })
-        .collect()
-}
-
 /// Refuses an amount beyond what the engine's exact arithmetic is bounded for.
 fn bounded(amount: Kopecks) -> Result<(), LedgerError> {
     if amount.abs() > engine::MAX_AMOUNT {
@@ -718,11 +554,6 @@ fn contribution_kind_str(k: ContributionKind) -> &'static str {
         ContributionKind::Returnable => "returnable",
         ContributionKind::Membership => "membership",
     }
-}
-
-fn engine_failure(id: &str, e: impl std::fmt::Display) -> AccountingError {
-    // Events are checked by the engine when posted, so this means the data was edited by hand.
-    AccountingError::Unavailable(format!("ledger contract {id} cannot be computed: {e}"))
 }
 
 #[async_trait::async_trait]
@@ -752,72 +583,21 @@ impl Accounting for Ledger {
     }
 
     async fn loans(&self, client_id: &str, as_of: Date) -> Result<LoansView, AccountingError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {LOAN_COLS} FROM ledger_loans WHERE client_id = $1 ORDER BY issued_on DESC, number DESC"
-        ))
-        .bind(client_id)
-        .fetch_all(self.store.pool())
-        .await?;
-        let mut contracts = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let terms = Self::loan_terms(r)?;
-            if terms.issued_on > as_of {
-                continue;
-            }
-            let events = self.loan_events(&terms.id).await?;
-            // One contract that cannot be computed (data edited by hand) must not hide the
-            // others: it is left out and logged; opening it answers the error.
-            match engine::loan_detail(&terms, &events, as_of) {
-                Ok(detail) => contracts.push(detail.summary),
-                Err(e) => tracing::error!(error = %engine_failure(&terms.id, e), "a loan is left out of the list"),
-            }
-        }
+        let contracts = self.list::<Loans>(client_id, as_of).await?;
         Ok(LoansView { as_of: day(as_of), applications: self.applications(client_id, ProductKind::Loan).await?, contracts })
     }
 
     async fn loan(&self, client_id: &str, loan_id: &str, as_of: Date) -> Result<Option<LoanDetail>, AccountingError> {
-        let Some((terms, events)) = self.owned_loan(client_id, loan_id).await? else { return Ok(None) };
-        if terms.issued_on > as_of {
-            return Ok(None);
-        }
-        engine::loan_detail(&terms, &events, as_of).map(Some).map_err(|e| engine_failure(&terms.id, e))
+        self.one::<Loans>(client_id, loan_id, as_of).await
     }
 
     async fn savings(&self, client_id: &str, as_of: Date) -> Result<SavingsView, AccountingError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SAVINGS_COLS} FROM ledger_savings WHERE client_id = $1 ORDER BY opened_on DESC, number DESC"
-        ))
-        .bind(client_id)
-        .fetch_all(self.store.pool())
-        .await?;
-        let mut contracts = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let terms = Self::savings_terms(r)?;
-            if terms.opened_on > as_of {
-                continue;
-            }
-            let events = self.savings_events(&terms.id).await?;
-            match engine::savings_detail(&terms, &events, as_of) {
-                Ok(detail) => contracts.push(detail.summary),
-                Err(e) => tracing::error!(error = %engine_failure(&terms.id, e), "a savings contract is left out of the list"),
-            }
-        }
+        let contracts = self.list::<Savings>(client_id, as_of).await?;
         Ok(SavingsView { as_of: day(as_of), applications: self.applications(client_id, ProductKind::Savings).await?, contracts })
     }
 
     async fn saving(&self, client_id: &str, savings_id: &str, as_of: Date) -> Result<Option<SavingsDetail>, AccountingError> {
-        let row = sqlx::query(&format!("SELECT {SAVINGS_COLS} FROM ledger_savings WHERE id = $1 AND client_id = $2"))
-            .bind(savings_id)
-            .bind(client_id)
-            .fetch_optional(self.store.pool())
-            .await?;
-        let Some(r) = row else { return Ok(None) };
-        let terms = Self::savings_terms(&r)?;
-        if terms.opened_on > as_of {
-            return Ok(None);
-        }
-        let events = self.savings_events(&terms.id).await?;
-        engine::savings_detail(&terms, &events, as_of).map(Some).map_err(|e| engine_failure(&terms.id, e))
+        self.one::<Savings>(client_id, savings_id, as_of).await
     }
 
     async fn contributions(&self, client_id: &str, as_of: Date) -> Result<ContributionsView, AccountingError> {

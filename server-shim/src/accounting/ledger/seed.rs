@@ -278,5 +278,5 @@ pub(super) async fn seed(ledger: &Ledger, now: i64, today: Date) -> Result<(), L
 }
 
 async fn ledger_events(ledger: &Ledger, loan_id: &str) -> Result<Vec<LoanEvent>, LedgerError> {
-    ledger.loan_events(loan_id).await.map_err(|e| LedgerError::Invalid(e.to_string()))
+    ledger.events::<super::contracts::Loans>(loan_id).await.map_err(|e| LedgerError::Invalid(e.to_string()))
 }
