@@ -1,61 +1,51 @@
 //! «Займы»: the client's loan contracts (each opens its own screen) and loan applications.
 
-use kabinet_api::cabinet::LoansView;
+use kabinet_api::cabinet::{Application, LoanSummary, LoansView};
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{
-    applications::Applications, back_button::BackButton, contract_card::ContractCard, loaded::Loaded,
-    loan_figures::LoanFigures, screen_heading::ScreenHeading,
-};
-use crate::i18n::{day, fill, t, T};
-use crate::load::Load;
+use crate::components::loan_figures::LoanFigures;
+use crate::i18n::T;
 use crate::nav::Screen;
+use crate::screens::contract_list::{CardFacts, ContractList, Listing};
 use crate::WidgetConfig;
+
+impl Listing for LoansView {
+    type Contract = LoanSummary;
+
+    fn as_of(&self) -> &str {
+        &self.as_of
+    }
+
+    fn into_parts(self) -> (Vec<LoanSummary>, Vec<Application>) {
+        (self.contracts, self.applications)
+    }
+
+    fn card(c: &LoanSummary) -> CardFacts {
+        CardFacts {
+            id: c.id.clone(),
+            number: c.number.clone(),
+            product: c.product.clone(),
+            date: c.date.clone(),
+            status: c.status,
+        }
+    }
+
+    fn figures(c: LoanSummary) -> AnyView {
+        view! { <LoanFigures loan=c/> }.into_any()
+    }
+}
 
 #[component]
 pub fn Loans() -> impl IntoView {
     let config = expect_context::<WidgetConfig>();
-    let lang = config.lang;
-    let load = Load::new(move || {
+    let fetch = move || {
         let config = config.clone();
         async move { api::loans(&config).await }
-    });
-    let contracts = move |v: LoansView| {
-        let empty = v.contracts.is_empty();
-        let cards = v
-            .contracts
-            .into_iter()
-            .map(|c| {
-                view! {
-                    <li>
-                        <ContractCard opens=Screen::Loan id=c.id.clone() number=c.number.clone() product=c.product.clone()
-                            date=c.date.clone() status=c.status>
-                            <LoanFigures loan=c.clone()/>
-                        </ContractCard>
-                    </li>
-                }
-            })
-            .collect_view();
-        view! {
-            <section class="kb-card" aria-labelledby="kb-loan-contracts-title">
-                <h3 class="kb-subtitle" id="kb-loan-contracts-title">{t(lang, T::ContractsTitle)}</h3>
-                {empty.then(|| view! { <p class="kb-hint">{t(lang, T::NoLoanContracts)}</p> })}
-                <ul class="kb-contracts">{cards}</ul>
-            </section>
-            {(!v.applications.is_empty()).then(|| view! {
-                <Applications items=v.applications heading_id="kb-loan-applications-title"/>
-            })}
-        }
     };
     view! {
-        <section class="kb-card kb-screen-head" aria-labelledby="kb-loans-title" data-kb-screen="loans">
-            <BackButton to=Screen::Home/>
-            <ScreenHeading id="kb-loans-title" text=t(lang, T::Loans)/>
-            <Loaded load=load render=move |v: LoansView| view! {
-                <p class="kb-hint kb-as-of">{fill(lang, T::AsOf, &[("date", &day(&v.as_of))])}</p>
-            }/>
-        </section>
-        {move || load.data().map(contracts)}
+        <ContractList fetch=fetch screen="loans" title=T::Loans title_id="kb-loans-title" opens=Screen::Loan
+            contracts_id="kb-loan-contracts-title" empty=T::NoLoanContracts
+            applications_id="kb-loan-applications-title"/>
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod change_password;
 pub mod change_phone;
+pub mod contract_list;
 pub mod contributions;
 pub mod home;
 pub mod loan;
