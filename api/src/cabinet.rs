@@ -42,15 +42,33 @@ pub type Kopecks = i64;
 pub struct Application {
     pub id: String,
     pub number: String,
+    /// Loan and savings applications ask for a new contract; early repayment and early
+    /// withdrawal applications are about an existing one ([`Application::contract_number`]).
+    #[serde(default)]
+    pub kind: crate::requests::ApplicationKind,
     /// Day the application was made.
     pub date: String,
+    /// The product's name (for early repayment and withdrawal: the contract's product).
     pub product: String,
+    /// Loan and savings: the amount asked for. Early repayment: what the client will pay.
+    /// Early withdrawal: what the client will receive.
     pub amount: Kopecks,
+    /// Loan and savings: the term asked for; 0 for the other kinds.
     pub term_months: u32,
     pub status: ApplicationStatus,
     /// The organisation's comment on the decision, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The contract an early repayment or withdrawal is about, as printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_number: Option<String>,
+    /// What was asked for, in words: the loan's purpose, or «Частичное досрочное погашение
+    /// 15.12.2026, сокращение срока».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+    /// When the status last changed, UTC, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 pub mod auth;
 pub mod cabinet;
+pub mod messages;
 pub mod phone;
+pub mod requests;
 
 pub use phone::Phone;
 
@@ -118,6 +120,49 @@ pub enum ErrorCode {
     /// This document does not exist for this contract in its state (e.g. a no-debt
     /// certificate for a loan that is not closed).
     DocumentNotAvailable,
+    /// A state-changing request came without an `Idempotency-Key` (a UUID).
+    IdempotencyKeyRequired,
+    /// This `Idempotency-Key` was already used for a different request.
+    IdempotencyKeyReused,
+    /// A request with this `Idempotency-Key` is still being handled.
+    RequestInProgress,
+    /// No such product, or not one a client may apply for.
+    ProductUnavailable,
+    /// The amount is outside the product's limits.
+    AmountOutOfRange,
+    /// The term is outside the product's limits.
+    TermOutOfRange,
+    /// The date is not a day, is in the past, or is too far ahead.
+    InvalidDate,
+    /// An early repayment amount does not cover what is due and accrued on its day.
+    AmountTooSmall,
+    /// An early repayment amount is more than what closes the loan; apply for a full one.
+    AmountAbovePayoff,
+    /// The contract is closed (or ends before the date asked for).
+    ContractClosed,
+    /// A required text (the loan's purpose, a message) is empty.
+    TextRequired,
+    /// A text is longer than allowed.
+    TextTooLong,
+    /// The file is not a JPEG, PNG or PDF.
+    FileTypeNotAllowed,
+    /// The file's name or declared type says one thing and its content another.
+    FileTypeMismatch,
+    /// The file holds something besides a picture or a document (a polyglot, scripts, an
+    /// attachment inside a PDF).
+    FileUnsafe,
+    /// The file cannot be read as what it claims to be.
+    FileDamaged,
+    /// The file is larger than 10 MB.
+    FileTooLarge,
+    /// A picture with more than 40 megapixels.
+    ImageTooLarge,
+    /// More than 5 files in one message.
+    TooManyFiles,
+    /// The client's files together would pass 100 MB.
+    StorageQuotaExceeded,
+    /// A file name with a path, control characters or no name at all.
+    FileNameInvalid,
 }
 
 impl ErrorCode {
@@ -133,7 +178,12 @@ impl ErrorCode {
             ForbiddenOrigin => 403,
             Unauthenticated | InvalidCredentials => 401,
             RateLimited => 429,
-            SamePhone | PhoneTaken | DocumentNotAvailable => 409,
+            SamePhone | PhoneTaken | DocumentNotAvailable | RequestInProgress | ContractClosed => 409,
+            IdempotencyKeyRequired => 400,
+            FileTypeNotAllowed | FileTypeMismatch | FileUnsafe => 415,
+            FileTooLarge | ImageTooLarge | TooManyFiles | StorageQuotaExceeded => 413,
+            IdempotencyKeyReused | ProductUnavailable | AmountOutOfRange | TermOutOfRange | InvalidDate | AmountTooSmall
+            | AmountAbovePayoff | TextRequired | TextTooLong | FileDamaged | FileNameInvalid => 422,
             InvalidPhone | PhoneNotMobile | InvalidName | PasswordTooShort | PasswordTooLong | PasswordCommon
             | PasswordLikePhone | WrongPassword | ConsentRequired | CodeInvalid | CodeExpired | CodeUsed
             | CodeAttemptsExceeded | InvalidPeriod => 422,
@@ -179,6 +229,27 @@ impl ErrorCode {
             }
             ErrorCode::InvalidPeriod => "Проверьте период: дата начала не позже даты окончания, обе в пределах договора.",
             ErrorCode::DocumentNotAvailable => "Этот документ по договору сейчас недоступен.",
+            ErrorCode::IdempotencyKeyRequired => "Запрос составлен неверно: нет ключа повтора. Обновите страницу.",
+            ErrorCode::IdempotencyKeyReused => "Этот запрос уже был отправлен с другими данными. Отправьте форму заново.",
+            ErrorCode::RequestInProgress => "Предыдущая отправка ещё обрабатывается. Подождите несколько секунд.",
+            ErrorCode::ProductUnavailable => "Этот продукт сейчас недоступен. Выберите другой.",
+            ErrorCode::AmountOutOfRange => "Сумма вне пределов продукта.",
+            ErrorCode::TermOutOfRange => "Срок вне пределов продукта.",
+            ErrorCode::InvalidDate => "Проверьте дату: не раньше сегодняшней и не позже чем через 60 дней.",
+            ErrorCode::AmountTooSmall => "Сумма меньше того, что нужно уплатить на эту дату (платёж, проценты и пени).",
+            ErrorCode::AmountAbovePayoff => "Сумма больше полной задолженности. Выберите полное досрочное погашение.",
+            ErrorCode::ContractClosed => "Договор закрыт.",
+            ErrorCode::TextRequired => "Заполните текст.",
+            ErrorCode::TextTooLong => "Текст слишком длинный.",
+            ErrorCode::FileTypeNotAllowed => "Можно прикладывать только изображения JPEG и PNG и документы PDF.",
+            ErrorCode::FileTypeMismatch => "Содержимое файла не соответствует его типу или расширению.",
+            ErrorCode::FileUnsafe => "Файл содержит недопустимое содержимое (скрипты, вложения или данные другого формата).",
+            ErrorCode::FileDamaged => "Файл повреждён или не читается.",
+            ErrorCode::FileTooLarge => "Файл больше 10 МБ.",
+            ErrorCode::ImageTooLarge => "Изображение слишком большое: не больше 40 мегапикселей.",
+            ErrorCode::TooManyFiles => "Не больше 5 файлов в одном сообщении.",
+            ErrorCode::StorageQuotaExceeded => "Превышен общий объём ваших файлов (100 МБ).",
+            ErrorCode::FileNameInvalid => "Недопустимое имя файла.",
         }
     }
 
@@ -219,6 +290,27 @@ impl ErrorCode {
             }
             ErrorCode::InvalidPeriod => "Check the period: the start not after the end, both within the contract.",
             ErrorCode::DocumentNotAvailable => "This document is not available for this contract now.",
+            ErrorCode::IdempotencyKeyRequired => "The request has no idempotency key. Reload the page.",
+            ErrorCode::IdempotencyKeyReused => "This request was already sent with other data. Submit the form again.",
+            ErrorCode::RequestInProgress => "The previous submission is still being handled. Wait a few seconds.",
+            ErrorCode::ProductUnavailable => "This product is not available now. Choose another.",
+            ErrorCode::AmountOutOfRange => "The amount is outside the product's limits.",
+            ErrorCode::TermOutOfRange => "The term is outside the product's limits.",
+            ErrorCode::InvalidDate => "Check the date: not before today and at most 60 days ahead.",
+            ErrorCode::AmountTooSmall => "The amount is less than what is due on that day (installment, interest and penalty).",
+            ErrorCode::AmountAbovePayoff => "The amount is more than the whole debt. Choose full early repayment.",
+            ErrorCode::ContractClosed => "The contract is closed.",
+            ErrorCode::TextRequired => "Fill in the text.",
+            ErrorCode::TextTooLong => "The text is too long.",
+            ErrorCode::FileTypeNotAllowed => "Only JPEG and PNG images and PDF documents can be attached.",
+            ErrorCode::FileTypeMismatch => "The file's content does not match its type or extension.",
+            ErrorCode::FileUnsafe => "The file holds content that is not allowed (scripts, attachments or another format).",
+            ErrorCode::FileDamaged => "The file is damaged or cannot be read.",
+            ErrorCode::FileTooLarge => "The file is larger than 10 MB.",
+            ErrorCode::ImageTooLarge => "The image is too large: at most 40 megapixels.",
+            ErrorCode::TooManyFiles => "At most 5 files in one message.",
+            ErrorCode::StorageQuotaExceeded => "Your files together exceed 100 MB.",
+            ErrorCode::FileNameInvalid => "The file name is not allowed.",
         }
     }
 }

@@ -535,6 +535,13 @@ impl Ledger {
                     term_months: u32_col(r, 5),
                     status: parse_status(&r.get::<String, _>(6))?,
                     comment: r.get(7),
+                    kind: match kind {
+                        ProductKind::Loan => kabinet_api::requests::ApplicationKind::Loan,
+                        ProductKind::Savings => kabinet_api::requests::ApplicationKind::Savings,
+                    },
+                    contract_number: None,
+                    details: None,
+                    updated_at: None,
                 })
             })
             .collect()
