@@ -11,7 +11,10 @@ pub mod documents;
 pub mod gateways;
 pub mod http;
 pub mod org;
+pub mod requests;
+pub mod staff;
 pub mod storage;
+pub mod uploads;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -146,6 +149,9 @@ impl App {
                             }
                             if let Err(e) = cabinet::reads::prune(&state).await {
                                 tracing::warn!(error = %e, "pruning read counters failed");
+                            }
+                            if let Err(e) = http::idempotency::prune(state.store(), state.now_secs()).await {
+                                tracing::warn!(error = %e, "pruning idempotency keys failed");
                             }
                         }
                         _ = stop_rx.changed() => break,

@@ -1,5 +1,5 @@
-//! kabinet-shim command line: `serve` (default), the operator's `audit` commands and the
-//! built-in ledger's `ledger` commands.
+//! kabinet-shim command line: `serve` (default), the operator's `audit` commands, the
+//! built-in ledger's `ledger` commands and the staff's `staff` commands.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         command: kabinet_shim::accounting::ledger::cli::LedgerCommand,
     },
+    /// Staff: applications and messages from the cabinet (on the built-in ledger).
+    Staff {
+        #[command(subcommand)]
+        command: kabinet_shim::staff::StaffCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
             }
             Command::Audit { command } => audit(config, command).await,
             Command::Ledger { command } => ledger(config, command).await,
+            Command::Staff { command } => staff(config, command).await,
         }
     });
     match result {
@@ -104,6 +110,25 @@ async fn ledger(config: Config, command: kabinet_shim::accounting::ledger::cli::
         }
         Err(e) => {
             eprintln!("kabinet-shim ledger: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn staff(config: Config, command: kabinet_shim::staff::StaffCommand) -> anyhow::Result<ExitCode> {
+    let store = Store::open(config.database_url.expose_secret()).await?;
+    let ledger = kabinet_shim::accounting::ledger::Ledger::new(store.clone());
+    let journal = Journal::new(store.clone(), std::sync::Arc::new(SystemClock));
+    let desk = kabinet_shim::staff::Desk { ledger: &ledger, journal: &journal, division: &config.org.division };
+    let result = kabinet_shim::staff::run(&desk, command, time::OffsetDateTime::now_utc()).await;
+    store.close().await;
+    match result {
+        Ok(out) => {
+            println!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("kabinet-shim staff: {e}");
             Ok(ExitCode::from(1))
         }
     }

@@ -10,7 +10,13 @@ use kabinet_api::cabinet::{ContributionsView, LoanDetail, LoansView, SavingsDeta
 use kabinet_api::Phone;
 use kabinet_shim::accounting::contract::{serve, ContractAuth};
 use kabinet_shim::accounting::ledger::Ledger;
-use kabinet_shim::accounting::{business_day, Accounting, AccountingError, ClientRecord, DynAccounting, FullName};
+use kabinet_shim::accounting::{
+    business_day, Accounting, AccountingError, AttachmentFile, ClientRecord, DynAccounting, FullName, NewAttachment,
+};
+use kabinet_api::cabinet::Application;
+use kabinet_api::messages::Message;
+use kabinet_api::requests::{ApplicationPreview, NewApplication, ProductsView};
+use time::OffsetDateTime;
 use kabinet_shim::config::{AccountingBackend, AccountingConfig};
 use kabinet_shim::storage::Store;
 use secrecy::SecretString;
@@ -73,6 +79,49 @@ impl Accounting for Faulty {
     async fn contributions(&self, client_id: &str, as_of: Date) -> Result<ContributionsView, AccountingError> {
         self.gate().await?;
         self.inner.contributions(client_id, as_of).await
+    }
+    async fn products(&self) -> Result<ProductsView, AccountingError> {
+        self.gate().await?;
+        self.inner.products().await
+    }
+    async fn preview_application(&self, client_id: &str, a: &NewApplication, today: Date)
+        -> Result<ApplicationPreview, AccountingError> {
+        self.gate().await?;
+        self.inner.preview_application(client_id, a, today).await
+    }
+    async fn create_application(&self, client_id: &str, key: &str, a: &NewApplication, today: Date, now: OffsetDateTime)
+        -> Result<Application, AccountingError> {
+        self.gate().await?;
+        self.inner.create_application(client_id, key, a, today, now).await
+    }
+    async fn applications(&self, client_id: &str) -> Result<Vec<Application>, AccountingError> {
+        self.gate().await?;
+        self.inner.applications(client_id).await
+    }
+    async fn messages(&self, client_id: &str) -> Result<Vec<Message>, AccountingError> {
+        self.gate().await?;
+        self.inner.messages(client_id).await
+    }
+    async fn message(&self, client_id: &str, id: &str) -> Result<Option<Message>, AccountingError> {
+        self.gate().await?;
+        self.inner.message(client_id, id).await
+    }
+    async fn mark_read(&self, client_id: &str, id: &str, at: OffsetDateTime) -> Result<bool, AccountingError> {
+        self.gate().await?;
+        self.inner.mark_read(client_id, id, at).await
+    }
+    async fn send_message(&self, client_id: &str, key: &str, text: &str, files: &[NewAttachment], at: OffsetDateTime)
+        -> Result<Message, AccountingError> {
+        self.gate().await?;
+        self.inner.send_message(client_id, key, text, files, at).await
+    }
+    async fn attachment(&self, client_id: &str, message_id: &str, id: &str) -> Result<Option<AttachmentFile>, AccountingError> {
+        self.gate().await?;
+        self.inner.attachment(client_id, message_id, id).await
+    }
+    async fn upload_bytes(&self, client_id: &str) -> Result<u64, AccountingError> {
+        self.gate().await?;
+        self.inner.upload_bytes(client_id).await
     }
 }
 

@@ -19,7 +19,11 @@ use url::Url;
 
 use super::contract::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use super::contract::{tls, ClientCard, ContractError, ContractErrorCode, LookupAnswer, LookupRequest};
-use super::{Accounting, AccountingError, ClientRecord, FullName};
+use super::{Accounting, AccountingError, AttachmentFile, ClientRecord, FullName, NewAttachment};
+use kabinet_api::cabinet::Application;
+use kabinet_api::messages::Message;
+use kabinet_api::requests::{ApplicationPreview, NewApplication, ProductsView};
+use time::OffsetDateTime;
 use crate::config::AccountingConfig;
 
 /// Pause before retry n (1-based): 100 ms, 200 ms, 400 ms … A reader waits at most a second
@@ -319,6 +323,44 @@ impl Accounting for HttpAccounting {
         let view = self.get("contributions", &["clients", client_id, "contributions"], as_of).await?;
         view.ok_or_else(|| list_absent("contributions"))
     }
+
+    // CONTRACT-V2: applications and messages are not in the published contract yet.
+    async fn products(&self) -> Result<ProductsView, AccountingError> {
+        Err(not_in_contract("products"))
+    }
+    async fn preview_application(&self, _: &str, _: &NewApplication, _: Date) -> Result<ApplicationPreview, AccountingError> {
+        Err(not_in_contract("preview_application"))
+    }
+    async fn create_application(&self, _: &str, _: &str, _: &NewApplication, _: Date, _: OffsetDateTime)
+        -> Result<Application, AccountingError> {
+        Err(not_in_contract("create_application"))
+    }
+    async fn applications(&self, _: &str) -> Result<Vec<Application>, AccountingError> {
+        Err(not_in_contract("applications"))
+    }
+    async fn messages(&self, _: &str) -> Result<Vec<Message>, AccountingError> {
+        Err(not_in_contract("messages"))
+    }
+    async fn message(&self, _: &str, _: &str) -> Result<Option<Message>, AccountingError> {
+        Err(not_in_contract("message"))
+    }
+    async fn mark_read(&self, _: &str, _: &str, _: OffsetDateTime) -> Result<bool, AccountingError> {
+        Err(not_in_contract("mark_read"))
+    }
+    async fn send_message(&self, _: &str, _: &str, _: &str, _: &[NewAttachment], _: OffsetDateTime)
+        -> Result<Message, AccountingError> {
+        Err(not_in_contract("send_message"))
+    }
+    async fn attachment(&self, _: &str, _: &str, _: &str) -> Result<Option<AttachmentFile>, AccountingError> {
+        Err(not_in_contract("attachment"))
+    }
+    async fn upload_bytes(&self, _: &str) -> Result<u64, AccountingError> {
+        Err(not_in_contract("upload_bytes"))
+    }
+}
+
+fn not_in_contract(op: &str) -> AccountingError {
+    AccountingError::Unavailable(format!("accounting {op}: not in contract v1"))
 }
 
 /// Whether an id a client typed can travel as a path segment. One that cannot (empty, `.`,

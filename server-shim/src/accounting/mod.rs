@@ -14,9 +14,11 @@ pub mod name;
 
 use std::sync::Arc;
 
-use kabinet_api::cabinet::{ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView};
-use kabinet_api::Phone;
-use time::Date;
+use kabinet_api::cabinet::{Application, ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView};
+use kabinet_api::messages::{AttachmentInfo, FileType, Message};
+use kabinet_api::requests::{ApplicationPreview, NewApplication, ProductsView};
+use kabinet_api::{ErrorCode, Phone};
+use time::{Date, OffsetDateTime};
 
 pub use name::{FullName, NameError};
 
@@ -34,6 +36,27 @@ pub enum AccountingError {
     /// Timed out, refused, answered 5xx or something unreadable: the cabinet shows a retry.
     #[error("accounting is unavailable: {0}")]
     Unavailable(String),
+    /// Accounting refused the request for a reason the client can act on (an amount outside
+    /// the product's limits, a closed contract, a date in the past); nothing was written.
+    #[error("accounting refused the request: {0:?}")]
+    Refused(ErrorCode),
+}
+
+/// A file to attach to a message, already inspected and cleaned by the shim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub content_type: FileType,
+    pub bytes: Vec<u8>,
+    /// Hex SHA-256 of `bytes`.
+    pub sha256: String,
+}
+
+/// A file's description and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentFile {
+    pub info: AttachmentInfo,
+    pub bytes: Vec<u8>,
 }
 
 impl From<sqlx::Error> for AccountingError {
@@ -61,6 +84,48 @@ pub trait Accounting: Send + Sync {
         -> Result<Option<SavingsDetail>, AccountingError>;
     /// The client's returnable and membership contributions.
     async fn contributions(&self, client_id: &str, as_of: Date) -> Result<ContributionsView, AccountingError>;
+
+    /// The products a client may apply for.
+    async fn products(&self) -> Result<ProductsView, AccountingError>;
+    /// What `application` would mean if made on `today`, computed by accounting's own rules;
+    /// refused (`Refused`) exactly as [`Accounting::create_application`] would refuse it.
+    async fn preview_application(&self, client_id: &str, application: &NewApplication, today: Date)
+        -> Result<ApplicationPreview, AccountingError>;
+    /// Records the application. `key` is the client's idempotency key: a second call with the
+    /// same client and key returns the application the first made and creates nothing.
+    async fn create_application(
+        &self,
+        client_id: &str,
+        key: &str,
+        application: &NewApplication,
+        today: Date,
+        now: OffsetDateTime,
+    ) -> Result<Application, AccountingError>;
+    /// The client's applications of every kind, newest first.
+    async fn applications(&self, client_id: &str) -> Result<Vec<Application>, AccountingError>;
+
+    /// The client's conversation with the organisation, newest first.
+    async fn messages(&self, client_id: &str) -> Result<Vec<Message>, AccountingError>;
+    /// One message of this client; `None` if it is not theirs.
+    async fn message(&self, client_id: &str, message_id: &str) -> Result<Option<Message>, AccountingError>;
+    /// Marks a message from the organisation read by the client; returns whether this call
+    /// was the first to do so (`false` when already read or not from the organisation).
+    async fn mark_read(&self, client_id: &str, message_id: &str, at: OffsetDateTime) -> Result<bool, AccountingError>;
+    /// Records a message from the client with its files; idempotent by `key` as
+    /// [`Accounting::create_application`].
+    async fn send_message(
+        &self,
+        client_id: &str,
+        key: &str,
+        text: &str,
+        files: &[NewAttachment],
+        at: OffsetDateTime,
+    ) -> Result<Message, AccountingError>;
+    /// One file of one of this client's messages; `None` if it is not theirs.
+    async fn attachment(&self, client_id: &str, message_id: &str, attachment_id: &str)
+        -> Result<Option<AttachmentFile>, AccountingError>;
+    /// Bytes of every file the client has sent, for the per-client limit.
+    async fn upload_bytes(&self, client_id: &str) -> Result<u64, AccountingError>;
 }
 
 pub type DynAccounting = Arc<dyn Accounting>;

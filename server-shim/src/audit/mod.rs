@@ -53,6 +53,18 @@ pub enum EventKind {
     ObjectNotFound,
     /// A session read more objects per minute than allowed.
     ReadsLimited,
+    /// An application or a message was made in the cabinet (subject: the object).
+    ObjectsCreated,
+    /// A message from the organisation was opened by the client for the first time.
+    MessageRead,
+    /// An uploaded file was refused (the reason in the description); nothing was stored.
+    UploadRefused,
+    /// Staff changed an application's status (the operator in the description).
+    ApplicationStatusChanged,
+    /// Staff answered the client (subject: the message; files in the description).
+    StaffReplied,
+    /// Staff opened the client's messages (marking them read by the organisation).
+    StaffReadMessages,
 }
 
 impl EventKind {
@@ -79,6 +91,12 @@ impl EventKind {
             EventKind::FilesReceived => "files_received",
             EventKind::ObjectNotFound => "object_not_found",
             EventKind::ReadsLimited => "reads_limited",
+            EventKind::ObjectsCreated => "objects_created",
+            EventKind::MessageRead => "message_read",
+            EventKind::UploadRefused => "upload_refused",
+            EventKind::ApplicationStatusChanged => "application_status_changed",
+            EventKind::StaffReplied => "staff_replied",
+            EventKind::StaffReadMessages => "staff_read_messages",
         }
     }
 
@@ -105,6 +123,12 @@ impl EventKind {
             "files_received" => "Сообщение личного кабинета получение файлов",
             "object_not_found" => "Запрос недоступного объекта",
             "reads_limited" => "Превышен предел запросов данных",
+            "objects_created" => "Создание объектов из личного кабинета",
+            "message_read" => "Сообщение личного кабинета прочитано",
+            "upload_refused" => "Файл не принят",
+            "application_status_changed" => "Изменение статуса заявки",
+            "staff_replied" => "Ответ организации в личный кабинет",
+            "staff_read_messages" => "Сообщения клиента просмотрены сотрудником",
             _ => "Событие",
         }
     }

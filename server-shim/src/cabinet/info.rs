@@ -28,14 +28,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Who is asking, for the journal: the session and the client's name from accounting.
-pub(super) struct Reader {
-    session: ActiveSession,
-    pub(super) client: ClientRecord,
-    ip: String,
+pub(crate) struct Reader {
+    pub(crate) session: ActiveSession,
+    pub(crate) client: ClientRecord,
+    pub(crate) ip: String,
 }
 
 impl Reader {
-    pub(super) async fn new(state: &AppState, session: ActiveSession, ip: std::net::IpAddr) -> Result<Reader, AppError> {
+    pub(crate) async fn new(state: &AppState, session: ActiveSession, ip: std::net::IpAddr) -> Result<Reader, AppError> {
         admit_read(state, &session).await?;
         let client = state
             .accounting()
@@ -50,7 +50,7 @@ impl Reader {
         Ok(Reader { session, client, ip: ip.to_string() })
     }
 
-    pub(super) fn entry(&self, state: &AppState, kind: EventKind) -> AuditEntry {
+    pub(crate) fn entry(&self, state: &AppState, kind: EventKind) -> AuditEntry {
         AuditEntry::new(kind, &state.orgs().lookup().division)
             .client(&self.client.id, self.client.name.full())
             .session(&self.session.uid)
@@ -59,7 +59,7 @@ impl Reader {
 
     /// A 404 for an object this client does not have, journaled: a person mistyping a link
     /// and a script walking through ids look the same here, and staff want to see both.
-    async fn not_found(&self, state: &AppState, what: &str, id: &str) -> AppError {
+    pub(crate) async fn not_found(&self, state: &AppState, what: &str, id: &str) -> AppError {
         let entry = self
             .entry(state, EventKind::ObjectNotFound)
             .subject(format!("{what} {id}"))
@@ -72,7 +72,7 @@ impl Reader {
     }
 }
 
-fn today(state: &AppState) -> time::Date {
+pub(crate) fn today(state: &AppState) -> time::Date {
     business_day(state.now())
 }
 

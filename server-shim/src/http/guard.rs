@@ -14,6 +14,9 @@ use super::AppState;
 
 const FORWARDING_HEADERS: [&str; 3] = ["x-forwarded-for", "forwarded", "x-real-ip"];
 
+/// The one route that takes multipart: a message with files.
+const MULTIPART_PATH: &str = "/api/v1/messages";
+
 pub async fn api_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !req.uri().path().starts_with(kabinet_api::API_PREFIX) {
         return next.run(req).await;
@@ -46,15 +49,23 @@ fn check(state: &AppState, req: &Request) -> Result<(), AppError> {
     if !allowed {
         return Err(ErrorCode::ForbiddenOrigin.into());
     }
-    // A form can be posted cross-site without a preflight; JSON cannot. Only JSON is accepted.
-    let is_json = req
+    // A form can be posted cross-site without a preflight; JSON cannot. Only JSON is accepted,
+    // and multipart for a message with files, which must then carry the Idempotency-Key: a
+    // custom header no cross-site form can set, so it too needs the CORS preflight.
+    let media = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(ErrorCode::UnsupportedMediaType.into());
+        .map(|m| m.trim().to_ascii_lowercase());
+    match media.as_deref() {
+        Some("application/json") => Ok(()),
+        Some("multipart/form-data")
+            if req.uri().path() == MULTIPART_PATH
+                && req.headers().contains_key(kabinet_api::requests::IDEMPOTENCY_HEADER) =>
+        {
+            Ok(())
+        }
+        _ => Err(ErrorCode::UnsupportedMediaType.into()),
     }
-    Ok(())
 }

@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod embed;
 pub mod error;
 pub mod guard;
+pub mod idempotency;
 pub mod json;
 
 use std::sync::Arc;
@@ -126,6 +127,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(healthz))
         .routes(routes!(embed::embed_page))
         .merge(crate::cabinet::routes())
+        .merge(crate::requests::routes())
         .merge(crate::auth::routes::routes())
 }
 

@@ -230,6 +230,8 @@ impl From<AccountingError> for Failure {
     fn from(e: AccountingError) -> Self {
         match e {
             AccountingError::Unavailable(m) => Failure::Unavailable(m),
+            AccountingError::Refused(kabinet_api::ErrorCode::NotFound) => Failure::NotFound,
+            AccountingError::Refused(code) => Failure::BadRequest(format!("refused: {code:?}")),
         }
     }
 }

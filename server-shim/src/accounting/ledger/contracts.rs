@@ -229,6 +229,17 @@ impl Ledger {
         K::compute(&terms, &events, as_of).map(Some).map_err(|e| engine_failure(K::id(&terms), e))
     }
 
+    /// A contract's terms and events, if it is this client's: for working out what an event
+    /// would do before anyone posts it.
+    pub(super) async fn load<K: ContractKind>(&self, client_id: &str, id: &str) -> Result<Option<(K::Terms, Vec<K::Event>)>, AccountingError> {
+        let sql = format!("SELECT {} FROM {} WHERE id = $1 AND client_id = $2", K::COLS, K::TABLE);
+        let row = sqlx::query(&sql).bind(id).bind(client_id).fetch_optional(self.store.pool()).await?;
+        let Some(r) = row else { return Ok(None) };
+        let terms = K::terms(&r)?;
+        let events = self.events::<K>(K::id(&terms)).await?;
+        Ok(Some((terms, events)))
+    }
+
     /// Posts an event after checking with the engine that the contract can take it on its
     /// day. Events are kept in date order: one dated before the last posted event is refused,
     /// since it would silently rewrite figures already shown.

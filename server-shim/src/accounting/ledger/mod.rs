@@ -7,6 +7,8 @@
 pub mod cli;
 mod contracts;
 pub mod engine;
+mod messages;
+mod requests;
 mod seed;
 
 use kabinet_api::cabinet::{
@@ -20,7 +22,10 @@ use time::Date;
 
 use self::engine::{LoanError, LoanEvent, LoanTerms, SavingsError, SavingsEvent, SavingsTerms};
 use self::contracts::{Loans, Savings};
-use super::{Accounting, AccountingError, ClientRecord, FullName};
+use super::{Accounting, AccountingError, AttachmentFile, ClientRecord, FullName, NewAttachment};
+use kabinet_api::messages::{Message, MessageDirection};
+use kabinet_api::requests::{ApplicationPreview, NewApplication, ProductsView};
+use time::OffsetDateTime;
 use crate::storage::Store;
 
 pub use seed::DEMO_CLIENTS;
@@ -625,5 +630,71 @@ impl Accounting for Ledger {
             account.operations.push(ContributionOperation { date: r.get(1), amount, description: r.get(3) });
         }
         Ok(ContributionsView { as_of: day(as_of), returnable, membership })
+    }
+
+    async fn products(&self) -> Result<ProductsView, AccountingError> {
+        self.products_view().await
+    }
+
+    async fn preview_application(&self, client_id: &str, application: &NewApplication, today: Date)
+        -> Result<ApplicationPreview, AccountingError> {
+        self.preview(client_id, application, today).await
+    }
+
+    async fn create_application(
+        &self,
+        client_id: &str,
+        key: &str,
+        application: &NewApplication,
+        today: Date,
+        now: OffsetDateTime,
+    ) -> Result<Application, AccountingError> {
+        self.create(client_id, key, application, today, now).await
+    }
+
+    async fn applications(&self, client_id: &str) -> Result<Vec<Application>, AccountingError> {
+        self.all_applications(client_id).await
+    }
+
+    async fn messages(&self, client_id: &str) -> Result<Vec<Message>, AccountingError> {
+        self.conversation(client_id).await
+    }
+
+    async fn message(&self, client_id: &str, message_id: &str) -> Result<Option<Message>, AccountingError> {
+        self.one_message(client_id, message_id).await
+    }
+
+    async fn mark_read(&self, client_id: &str, message_id: &str, at: OffsetDateTime) -> Result<bool, AccountingError> {
+        self.mark_read_by(client_id, message_id, MessageDirection::FromOrganisation, at).await
+    }
+
+    async fn send_message(
+        &self,
+        client_id: &str,
+        key: &str,
+        text: &str,
+        files: &[NewAttachment],
+        at: OffsetDateTime,
+    ) -> Result<Message, AccountingError> {
+        self.store_message(messages::Outgoing {
+            client_id,
+            direction: MessageDirection::FromClient,
+            text,
+            files,
+            author: None,
+            in_reply_to: None,
+            key: Some(key),
+            at,
+        })
+        .await
+    }
+
+    async fn attachment(&self, client_id: &str, message_id: &str, attachment_id: &str)
+        -> Result<Option<AttachmentFile>, AccountingError> {
+        self.attachment_file(client_id, message_id, attachment_id).await
+    }
+
+    async fn upload_bytes(&self, client_id: &str) -> Result<u64, AccountingError> {
+        self.sent_bytes(client_id).await
     }
 }
