@@ -192,6 +192,7 @@ fn demo_name(i: usize) -> (String, FullName, Phone) {
 fn unavailable(r: Result<impl std::fmt::Debug, AccountingError>) -> String {
     match r {
         Err(AccountingError::Unavailable(m)) => m,
+        Err(AccountingError::Refused(code)) => panic!("expected Unavailable, got a refusal {code:?}"),
         Ok(v) => panic!("expected Unavailable, got {v:?}"),
     }
 }

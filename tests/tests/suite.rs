@@ -8,6 +8,7 @@ mod e2e;
 mod info;
 mod info_e2e;
 mod ledger;
+mod requests;
 mod signin_e2e;
 mod sms;
 mod store;

@@ -72,9 +72,15 @@ impl From<crate::storage::StoreError> for AppError {
 
 impl From<crate::accounting::AccountingError> for AppError {
     fn from(e: crate::accounting::AccountingError) -> Self {
-        // The person sees «учётная система не отвечает» and a retry; the cause stays in the log.
-        tracing::warn!(error = %e, "accounting call failed");
-        AppError::Client(ErrorCode::AccountingUnavailable)
+        match e {
+            // Accounting's own refusal: the client can act on it.
+            crate::accounting::AccountingError::Refused(code) => AppError::Client(code),
+            e => {
+                // The person sees «учётная система не отвечает» and a retry; the cause stays in the log.
+                tracing::warn!(error = %e, "accounting call failed");
+                AppError::Client(ErrorCode::AccountingUnavailable)
+            }
+        }
     }
 }
 

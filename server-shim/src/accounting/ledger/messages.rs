@@ -210,18 +210,15 @@ impl Ledger {
     }
 
     pub(super) async fn sent_bytes(&self, client_id: &str) -> Result<u64, AccountingError> {
+        // PostgreSQL sums BIGINT as NUMERIC, which the Any driver cannot read: cast it back.
         let row = sqlx::query(
-            "SELECT COALESCE(SUM(a.size), 0) FROM ledger_attachments a JOIN ledger_messages m ON m.id = a.message_id \
-             WHERE a.client_id = $1 AND m.direction = 'from_client'",
+            "SELECT CAST(COALESCE(SUM(a.size), 0) AS BIGINT) FROM ledger_attachments a \
+             JOIN ledger_messages m ON m.id = a.message_id WHERE a.client_id = $1 AND m.direction = 'from_client'",
         )
         .bind(client_id)
         .fetch_one(self.store.pool())
         .await?;
-        // PostgreSQL sums BIGINT as NUMERIC; read it as text to stay engine-neutral.
-        let total: i64 = match row.try_get::<i64, _>(0) {
-            Ok(n) => n,
-            Err(_) => row.try_get::<String, _>(0).ok().and_then(|s| s.parse().ok()).unwrap_or(i64::MAX),
-        };
+        let total: i64 = row.get(0);
         Ok(u64::try_from(total).unwrap_or(0))
     }
 
