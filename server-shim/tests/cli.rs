@@ -147,3 +147,82 @@ async fn the_ledger_runs_from_the_command_line_and_refuses_bad_input_without_cha
     assert_eq!(before, after, "refusals change nothing");
     store.close().await;
 }
+
+/// The staff's commands as an operator runs them on the server: see what clients sent, move an
+/// application on, save a client's file, answer with a file; each journaled with the operator.
+#[tokio::test]
+async fn staff_answer_applications_and_messages_from_the_command_line() {
+    use kabinet_api::cabinet::ApplicationStatus;
+    use kabinet_api::messages::FileType;
+    use kabinet_api::requests::NewApplication;
+    use kabinet_shim::accounting::ledger::Ledger;
+    use kabinet_shim::accounting::{Accounting, NewAttachment};
+    use kabinet_shim::uploads::samples;
+
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| shim(dir.path(), args);
+    let ok = |args: &[&str]| {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    ok(&["ledger", "client", "--id", "1001", "--name", "Соколова Ольга Игоревна", "--phone", "+7 903 555-12-34"]);
+    ok(&[
+        "ledger", "product", "--id", "potreb", "--kind", "loan", "--name", "Потребительский", "--rate", "24,9",
+        "--min-amount", "10000", "--max-amount", "1000000", "--min-term", "3", "--max-term", "36", "--repayment", "annuity",
+    ]);
+    // What the client sent from the cabinet.
+    let store = Store::open(&db_url(dir.path())).await.unwrap();
+    let ledger = Ledger::new(store.clone());
+    let now = time::OffsetDateTime::now_utc();
+    let today = kabinet_shim::accounting::business_day(now);
+    let application = NewApplication::Loan { product_id: "potreb".into(), amount: 150_000_00, term_months: 12, purpose: "Ремонт".into() };
+    let a = ledger.create_application("1001", "0f8fad5b-d9cb-469f-a165-70867728950e", &application, today, now).await.unwrap();
+    let png = samples::png(30, 20);
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&png));
+    let file = NewAttachment { file_name: "паспорт.png".into(), content_type: FileType::Png, bytes: png.clone(), sha256: sha };
+    let m = ledger.send_message("1001", "7c9e6679-7425-40de-944b-e07fc1f90ae7", "Паспорт во вложении", &[file], now).await.unwrap();
+
+    let out = ok(&["staff", "applications"]);
+    assert!(out.contains(&a.number) && out.contains("150\u{a0}000,00") && out.contains("Ремонт"), "{out}");
+    let out = ok(&["staff", "status", &a.number, "approved", "--comment", "Приходите в офис", "--operator", "Коротков Е. Ю."]);
+    assert!(out.contains("одобрена"), "{out}");
+    let out = ok(&["staff", "messages", "--client", "1001", "--operator", "Коротков Е. Ю."]);
+    assert!(out.contains("паспорт.png") && out.contains(&m.attachments[0].id), "{out}");
+    let saved = dir.path().join("passport.png");
+    ok(&["staff", "save-file", &m.attachments[0].id, "--out", saved.to_str().unwrap(), "--operator", "Коротков Е. Ю."]);
+    // The stored file is the inspected one the cabinet kept: its hash is the one listed.
+    let saved_bytes = std::fs::read(&saved).unwrap();
+    assert_eq!(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&saved_bytes)), m.attachments[0].sha256);
+    let slip = dir.path().join("ПД-4.pdf");
+    std::fs::write(&slip, samples::pdf()).unwrap();
+    let out = ok(&["staff", "reply", "--client", "1001", "--to", &m.id, "--text", "Квитанция во вложении", "--file", slip.to_str().unwrap(), "--operator", "Коротков Е. Ю."]);
+    assert!(out.contains("1 file"), "{out}");
+
+    // Refusals leave everything as it was.
+    let bad = dir.path().join("счёт.pdf");
+    std::fs::write(&bad, samples::pdf_with_javascript()).unwrap();
+    let before = ledger.messages("1001").await.unwrap().len();
+    for (args, says) in [
+        (vec!["staff", "status", &a.number, "declined", "--operator", "Х"], "cannot become"),
+        (vec!["staff", "status", "ЛК-нет", "approved", "--operator", "Х"], "not found"),
+        (vec!["staff", "status", &a.number, "declined", "--operator", " "], "--operator"),
+        (vec!["staff", "reply", "--client", "1001", "--text", "x", "--file", bad.to_str().unwrap(), "--operator", "Х"], "недопустимое"),
+        (vec!["staff", "reply", "--client", "9999", "--text", "x", "--operator", "Х"], "not found"),
+        (vec!["staff", "save-file", &m.attachments[0].id, "--out", saved.to_str().unwrap(), "--operator", "Х"], "exists"),
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert_eq!(ledger.messages("1001").await.unwrap().len(), before);
+    let listed = ledger.applications("1001").await.unwrap();
+    assert_eq!(listed[0].status, ApplicationStatus::Approved);
+    assert_eq!(listed[0].comment.as_deref(), Some("Приходите в офис"));
+
+    let rows = store.audit_rows(0, 1000).await.unwrap();
+    let kinds: Vec<&str> = rows.iter().map(|r| r.event.as_str()).collect();
+    assert_eq!(kinds, ["application_status_changed", "staff_read_messages", "files_received", "staff_replied"]);
+    assert!(rows.iter().all(|r| r.description.contains("Коротков Е. Ю.") && r.client_id == "1001"), "{rows:?}");
+    assert_eq!(rows[0].client_name, "Соколова Ольга Игоревна");
+}
