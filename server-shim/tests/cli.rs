@@ -176,7 +176,7 @@ async fn staff_answer_applications_and_messages_from_the_command_line() {
     let ledger = Ledger::new(store.clone());
     let now = time::OffsetDateTime::now_utc();
     let today = kabinet_shim::accounting::business_day(now);
-    let application = NewApplication::Loan { product_id: "potreb".into(), amount: 150_000_00, term_months: 12, purpose: "Ремонт".into() };
+    let application = NewApplication::Loan { product_id: "potreb".into(), amount: 15_000_000, term_months: 12, purpose: "Ремонт".into() };
     let a = ledger.create_application("1001", "0f8fad5b-d9cb-469f-a165-70867728950e", &application, today, now).await.unwrap();
     let png = samples::png(30, 20);
     let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&png));

@@ -52,7 +52,10 @@ async fn apply(c: &mut Client, key: &str, body: &serde_json::Value) -> Resp {
     c.send(req).await
 }
 
-async fn send_message(c: &mut Client, key: &str, text: &str, files: Vec<(&str, &str, Vec<u8>)>) -> Resp {
+/// Files of a message: (name, declared type, bytes).
+type Files<'a> = Vec<(&'a str, &'a str, Vec<u8>)>;
+
+async fn send_message(c: &mut Client, key: &str, text: &str, files: Files<'_>) -> Resp {
     let mut form = reqwest::multipart::Form::new().text("text", text.to_owned());
     for (name, mime, bytes) in files {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).unwrap();
@@ -570,7 +573,7 @@ async fn hostile_uploads_are_refused_and_nothing_is_stored() {
         b
     };
     let six: Vec<_> = (0..6).map(|i| (["a.png", "b.png", "c.png", "d.png", "e.png", "f.png"][i], "image/png", samples::png(8, 8))).collect();
-    let cases: Vec<(&str, Vec<(&str, &str, Vec<u8>)>, ErrorCode)> = vec![
+    let cases: Vec<(&str, Files, ErrorCode)> = vec![
         ("polyglot PDF+ZIP", vec![("отчёт.pdf", "application/pdf", samples::polyglot_pdf_zip())], ErrorCode::FileUnsafe),
         ("JPEG with HTML", vec![("фото.jpg", "image/jpeg", samples::jpeg_with_html_appended())], ErrorCode::FileUnsafe),
         ("PNG renamed .pdf", vec![("скан.pdf", "application/pdf", samples::png(20, 20))], ErrorCode::FileTypeMismatch),
