@@ -73,9 +73,9 @@ const PDF_FORBIDDEN_NAMES: &[&[u8]] =
 
 /// Windows device names: saving `con.pdf` on the client's machine fails or worse.
 const RESERVED_STEMS: &[&str] = &[
-    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
-    "com¹", "com²", "com³", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9", "lpt¹",
-    "lpt²", "lpt³", "conin$", "conout$",
+    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "com¹",
+    "com²", "com³", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9", "lpt¹", "lpt²",
+    "lpt³", "conin$", "conout$",
 ];
 
 /// The display name to keep (trimmed), or `FileNameInvalid`. The name is shown and offered as
@@ -334,7 +334,11 @@ fn check_pdf(b: &[u8]) -> Result<(), ErrorCode> {
     Ok(())
 }
 
-fn check_pdf_dict<'d>(doc: &'d Document, d: &'d lopdf::Dictionary, stack: &mut Vec<&'d Object>) -> Result<(), ErrorCode> {
+fn check_pdf_dict<'d>(
+    doc: &'d Document,
+    d: &'d lopdf::Dictionary,
+    stack: &mut Vec<&'d Object>,
+) -> Result<(), ErrorCode> {
     for (key, value) in d.iter() {
         if PDF_FORBIDDEN_KEYS.contains(&key.as_slice()) {
             return Err(ErrorCode::FileUnsafe);
@@ -494,7 +498,10 @@ mod tests {
         assert_eq!(refused("x.png", "image/png", &svg), ErrorCode::FileTypeNotAllowed);
         assert_eq!(refused("page.html", "text/html", &samples::html()), ErrorCode::FileTypeNotAllowed);
         assert_eq!(refused("page.pdf", "application/pdf", &samples::html()), ErrorCode::FileTypeNotAllowed);
-        assert_eq!(refused("setup.exe", "application/octet-stream", &samples::exe_bytes()), ErrorCode::FileTypeNotAllowed);
+        assert_eq!(
+            refused("setup.exe", "application/octet-stream", &samples::exe_bytes()),
+            ErrorCode::FileTypeNotAllowed
+        );
         assert_eq!(refused("a.pdf", "application/zip", &samples::zip()), ErrorCode::FileTypeNotAllowed);
         assert_eq!(refused("empty.pdf", "application/pdf", b""), ErrorCode::FileTypeNotAllowed);
     }
@@ -559,7 +566,10 @@ mod tests {
     fn active_pdfs_are_unsafe() {
         assert_eq!(refused("js.pdf", "application/pdf", &samples::pdf_with_javascript()), ErrorCode::FileUnsafe);
         assert_eq!(refused("launch.pdf", "application/pdf", &samples::pdf_with_launch()), ErrorCode::FileUnsafe);
-        assert_eq!(refused("hidden.pdf", "application/pdf", &samples::pdf_with_escaped_javascript()), ErrorCode::FileUnsafe);
+        assert_eq!(
+            refused("hidden.pdf", "application/pdf", &samples::pdf_with_escaped_javascript()),
+            ErrorCode::FileUnsafe
+        );
         assert_eq!(refused("xss.pdf", "application/pdf", &samples::pdf_with_html()), ErrorCode::FileUnsafe);
     }
 

@@ -274,6 +274,19 @@ pub(super) async fn seed(ledger: &Ledger, now: i64, today: Date) -> Result<(), L
             now,
         )
         .await?;
+    // An unread answer from the organisation, so the demo's «Сообщения» has something to open.
+    let at = time::OffsetDateTime::from_unix_timestamp(now - 2 * 86_400).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    ledger
+        .reply(
+            "demo-0003",
+            None,
+            "Отдел сбережений",
+            "Анна Викторовна, по вашей заявке на сбережения: приём по продукту «Накопительный» на 6 месяцев \
+             приостановлен. Можем предложить «Доходный» на 12 месяцев — оформите заявку в разделе «Заявления».",
+            &[],
+            at,
+        )
+        .await?;
     Ok(())
 }
 
