@@ -1,5 +1,6 @@
 //! The shim's API as the widget calls it: fetch with credentials, a time limit, typed errors;
-//! JSON for data, a Blob for documents, both through the one request path.
+//! JSON for data, a Blob for documents, multipart for messages with files, all through the one
+//! request path; state-changing requests carry an idempotency key and are retried under it.
 
 use std::future::Future;
 
@@ -8,7 +9,9 @@ use kabinet_api::auth::{
     paths, ChangePasswordRequest, ChangePhoneConfirmRequest, ChangePhoneRequest, CodeSent, ConfirmRequest,
     ConsentDocument, LoginRequest, RegisterRequest, ResetConfirmRequest, ResetRequest, SessionInfo,
 };
-use kabinet_api::cabinet::{self, ContributionsView, DocumentQuery, LoanDetail, LoansView, SavingsDetail, SavingsView};
+use kabinet_api::cabinet::{self, Application, ContributionsView, DocumentQuery, LoanDetail, LoansView, SavingsDetail, SavingsView};
+use kabinet_api::messages::{self, Message, MessagesView};
+use kabinet_api::requests::{self, ApplicationPreview, ApplicationsView, NewApplication, ProductsView, IDEMPOTENCY_HEADER};
 use kabinet_api::{ApiError, ErrorCode, OrgInfo, API_PREFIX, MODE_HEADER};
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::Serialize;
@@ -20,6 +23,11 @@ use crate::WidgetConfig;
 
 /// How long a call may take before the person is told and offered a retry.
 const TIMEOUT_MS: i32 = 20_000;
+
+/// A state-changing request that got no answer, or «still in progress», is sent again under
+/// the same idempotency key this many times, this long apart, before the person is told.
+const RESENDS: u32 = 3;
+const RESEND_AFTER_MS: i32 = 1_500;
 
 /// Why a call failed, in terms a screen can explain.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +141,73 @@ pub async fn contributions(config: &WidgetConfig) -> Result<ContributionsView, A
     get_json(config, cabinet::paths::CONTRIBUTIONS).await
 }
 
+pub async fn products(config: &WidgetConfig) -> Result<ProductsView, ApiFailure> {
+    get_json(config, requests::paths::PRODUCTS).await
+}
+
+pub async fn applications(config: &WidgetConfig) -> Result<ApplicationsView, ApiFailure> {
+    get_json(config, requests::paths::APPLICATIONS).await
+}
+
+/// What the ledger computes for `body`; nothing is recorded, so no key is needed.
+pub async fn preview_application(config: &WidgetConfig, body: &NewApplication) -> Result<ApplicationPreview, ApiFailure> {
+    post_json(config, requests::paths::APPLICATION_PREVIEW, body).await
+}
+
+/// Sends an application under `key` (see [`crate::idempotency`]); 201 with the application.
+pub async fn send_application(config: &WidgetConfig, body: &NewApplication, key: &str) -> Result<Application, ApiFailure> {
+    resending(|| request(config, Method::POST, requests::paths::APPLICATIONS, Payload::Json(body), Some(key), read)).await
+}
+
+pub async fn messages(config: &WidgetConfig) -> Result<MessagesView, ApiFailure> {
+    get_json(config, messages::paths::MESSAGES).await
+}
+
+/// One message; opening one from the organisation marks it read on the server.
+pub async fn message(config: &WidgetConfig, id: &str) -> Result<Message, ApiFailure> {
+    get_json(config, &messages::paths::message(&segment(id))).await
+}
+
+/// Sends a message as `multipart/form-data` (the browser writes the boundary) under `key`.
+pub async fn send_message(config: &WidgetConfig, form: &web_sys::FormData, key: &str) -> Result<Message, ApiFailure> {
+    resending(|| request(config, Method::POST, messages::paths::MESSAGES, Payload::<()>::Form(form), Some(key), read)).await
+}
+
+/// An attachment's bytes as a Blob, for [`crate::download`].
+pub async fn attachment(config: &WidgetConfig, message_id: &str, attachment_id: &str) -> Result<Document, ApiFailure> {
+    let path = messages::paths::attachment(&segment(message_id), &segment(attachment_id));
+    request(config, Method::GET, &path, Payload::<()>::Empty, None, |r| read_blob(r, is_attachment_type)).await
+}
+
+/// Sends again (same request, same key) after no answer or «still in progress», a few times.
+async fn resending<R, F, Fut>(send: F) -> Result<R, ApiFailure>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<R, ApiFailure>>,
+{
+    let mut left = RESENDS;
+    loop {
+        let outcome = send().await;
+        let again = matches!(&outcome, Err(ApiFailure::Network)) || matches!(&outcome, Err(f) if f.is(ErrorCode::RequestInProgress));
+        if !again || left == 0 {
+            return outcome;
+        }
+        left -= 1;
+        pause(RESEND_AFTER_MS).await;
+    }
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+async fn pause(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let set = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms));
+        if !matches!(set, Some(Ok(_))) {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// A contract id as one path segment: ids come from accounting, which may put a slash in one.
 pub fn segment(id: &str) -> String {
     String::from(js_sys::encode_uri_component(id))
@@ -160,11 +235,19 @@ pub async fn document(config: &WidgetConfig, path: &str, query: &DocumentQuery) 
         pairs.push(format!("year={year}"));
     }
     let path = if pairs.is_empty() { path.to_owned() } else { format!("{path}?{}", pairs.join("&")) };
-    request(config, Method::GET, &path, None::<&()>, read_document).await
+    request(config, Method::GET, &path, Payload::<()>::Empty, None, read_document).await
 }
 
 async fn get_json<R: DeserializeOwned>(config: &WidgetConfig, path: &str) -> Result<R, ApiFailure> {
     call(config, Method::GET, path, None::<&()>).await
+}
+
+/// What a request carries.
+enum Payload<'a, B> {
+    Empty,
+    Json(&'a B),
+    /// Multipart: no `Content-Type` is set here, the browser sets it with the boundary.
+    Form(&'a web_sys::FormData),
 }
 
 /// POSTs `body` as JSON. `R = ()` for routes that answer 204 (or any empty body).
@@ -179,12 +262,23 @@ async fn call<B: Serialize, R: DeserializeOwned>(
     path: &str,
     body: Option<&B>,
 ) -> Result<R, ApiFailure> {
-    request(config, method, path, body, read).await
+    let payload = match body {
+        Some(b) => Payload::Json(b),
+        None => Payload::Empty,
+    };
+    request(config, method, path, payload, None, read).await
 }
 
 /// One request with the session cookie, the mode header and the time limit, its answer read by
 /// `reader`; every route goes through here so the abort-on-timeout logic exists once.
-async fn request<B, R, F, Fut>(config: &WidgetConfig, method: Method, path: &str, body: Option<&B>, reader: F) -> Result<R, ApiFailure>
+async fn request<B, R, F, Fut>(
+    config: &WidgetConfig,
+    method: Method,
+    path: &str,
+    body: Payload<'_, B>,
+    key: Option<&str>,
+    reader: F,
+) -> Result<R, ApiFailure>
 where
     B: Serialize,
     F: FnOnce(Response) -> Fut,
@@ -193,15 +287,19 @@ where
     let url = format!("{}{}{}", config.api, API_PREFIX, path);
     let controller = web_sys::AbortController::new().map_err(|_| ApiFailure::Network)?;
     let signal = controller.signal();
-    let builder = RequestBuilder::new(&url)
+    let mut builder = RequestBuilder::new(&url)
         .method(method)
         .header(MODE_HEADER, config.mode.as_str())
         .credentials(web_sys::RequestCredentials::Include)
         .abort_signal(Some(&signal));
+    if let Some(key) = key {
+        builder = builder.header(IDEMPOTENCY_HEADER, key);
+    }
     // `json` also sets `Content-Type: application/json`, which the shim requires on POSTs.
     let request = match body {
-        Some(b) => builder.json(b),
-        None => builder.build(),
+        Payload::Json(b) => builder.json(b),
+        Payload::Form(f) => builder.body(f.clone()),
+        Payload::Empty => builder.build(),
     }
     .map_err(|_| ApiFailure::Unreadable)?;
 
@@ -249,13 +347,23 @@ async fn read<R: DeserializeOwned>(response: Response) -> Result<R, ApiFailure> 
 
 /// A document: its bytes as a Blob when the answer is a PDF, the error code when not.
 async fn read_document(response: Response) -> Result<Document, ApiFailure> {
+    read_blob(response, |t| t.starts_with("application/pdf")).await
+}
+
+/// What a message's attachment may be: one of the types messages carry.
+fn is_attachment_type(content_type: &str) -> bool {
+    messages::FileType::from_mime(content_type).is_some()
+}
+
+/// A file: its bytes as a Blob when the answer's type is one `accepts` takes, else the error.
+async fn read_blob(response: Response, accepts: fn(&str) -> bool) -> Result<Document, ApiFailure> {
     if !response.ok() {
         let text = response.text().await.map_err(|_| ApiFailure::Network)?;
         return Err(refusal(&response, &text).await);
     }
     // A proxy's or a portal's HTML page with 200 must not be saved as «document.pdf».
-    let is_pdf = response.headers().get("content-type").is_some_and(|t| t.trim_start().starts_with("application/pdf"));
-    if !is_pdf {
+    let accepted = response.headers().get("content-type").is_some_and(|t| accepts(t.trim_start()));
+    if !accepted {
         return Err(ApiFailure::Unreadable);
     }
     let file_name = response.headers().get("content-disposition").as_deref().and_then(disposition_file_name);

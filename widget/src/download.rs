@@ -3,6 +3,7 @@
 //! then handed to the browser as a download from an object URL through a temporary link.
 
 use kabinet_api::cabinet::DocumentQuery;
+use kabinet_api::messages::AttachmentInfo;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
@@ -42,15 +43,33 @@ pub fn file_name(parts: &[&str]) -> String {
 pub fn start(config: WidgetConfig, nav: Nav, form: FormState, place: web_sys::Element, request: DocRequest) {
     form.sending();
     spawn_local(async move {
-        match fetch_and_save(&config, &request, &place).await {
-            Ok(()) => {
-                form.finish();
-                form.done.try_set(Some(T::DocumentSaved));
-            }
-            Err(f) if nav.session_ended(&f) => {}
-            Err(f) => form.fail(f),
-        }
+        let outcome = fetch_and_save(&config, &request, &place).await;
+        settle(nav, form, outcome, T::DocumentSaved);
     });
+}
+
+/// Fetches and saves a message's attachment under its own name, as [`start`] does a document.
+pub fn start_attachment(config: WidgetConfig, nav: Nav, form: FormState, place: web_sys::Element, message_id: String, file: AttachmentInfo) {
+    form.sending();
+    spawn_local(async move {
+        let outcome = match api::attachment(&config, &message_id, &file.id).await {
+            Ok(doc) => save(&doc.blob, &file.file_name, &place).map_err(|_| ApiFailure::Unreadable),
+            Err(f) => Err(f),
+        };
+        settle(nav, form, outcome, T::FileSaved);
+    });
+}
+
+/// Shows how it went: `saved` said quietly, or the failure in the form's alert.
+fn settle(nav: Nav, form: FormState, outcome: Result<(), ApiFailure>, saved: T) {
+    match outcome {
+        Ok(()) => {
+            form.finish();
+            form.done.try_set(Some(saved));
+        }
+        Err(f) if nav.session_ended(&f) => {}
+        Err(f) => form.fail(f),
+    }
 }
 
 async fn fetch_and_save(config: &WidgetConfig, request: &DocRequest, place: &web_sys::Element) -> Result<(), ApiFailure> {

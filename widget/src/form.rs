@@ -17,6 +17,9 @@ pub enum Problem {
     Failure(ApiFailure),
     /// A required field (named by its label) is empty.
     Empty(T),
+    /// A check the server has no code for, in the widget's own words (already filled in, e.g.
+    /// naming the file), and the field it is about.
+    Invalid { field: T, text: String },
 }
 
 impl Problem {
@@ -24,6 +27,7 @@ impl Problem {
         match self {
             Problem::Failure(f) => f.text(lang).to_owned(),
             Problem::Empty(label) => fill(lang, T::EmptyField, &[("field", t(lang, *label))]),
+            Problem::Invalid { text, .. } => text.clone(),
         }
     }
 }
@@ -106,6 +110,7 @@ impl FormState {
         Signal::derive(move || match problem.get() {
             Some(Problem::Failure(ApiFailure::Api { code, .. })) => codes.contains(&code),
             Some(Problem::Empty(l)) => l == label,
+            Some(Problem::Invalid { field, .. }) => field == label,
             _ => false,
         })
     }
@@ -133,6 +138,76 @@ pub const CODE_CODES: &[ErrorCode] =
 pub const NAME_CODES: &[ErrorCode] = &[ErrorCode::InvalidName];
 pub const CONSENT_CODES: &[ErrorCode] = &[ErrorCode::ConsentRequired];
 pub const PERIOD_CODES: &[ErrorCode] = &[ErrorCode::InvalidPeriod];
+pub const AMOUNT_CODES: &[ErrorCode] = &[ErrorCode::AmountOutOfRange, ErrorCode::AmountTooSmall, ErrorCode::AmountAbovePayoff];
+pub const TERM_CODES: &[ErrorCode] = &[ErrorCode::TermOutOfRange];
+pub const PRODUCT_CODES: &[ErrorCode] = &[ErrorCode::ProductUnavailable];
+pub const CONTRACT_CODES: &[ErrorCode] = &[ErrorCode::ContractClosed];
+pub const DATE_CODES: &[ErrorCode] = &[ErrorCode::InvalidDate];
+pub const TEXT_CODES: &[ErrorCode] = &[ErrorCode::TextRequired, ErrorCode::TextTooLong];
+pub const FILE_CODES: &[ErrorCode] = &[
+    ErrorCode::FileTypeNotAllowed,
+    ErrorCode::FileTypeMismatch,
+    ErrorCode::FileUnsafe,
+    ErrorCode::FileDamaged,
+    ErrorCode::FileTooLarge,
+    ErrorCode::ImageTooLarge,
+    ErrorCode::TooManyFiles,
+    ErrorCode::StorageQuotaExceeded,
+    ErrorCode::FileNameInvalid,
+];
+
+/// A sum of money as people write it («150 000,50», «150000.5», «1 000 ₽») in kopecks: spaces
+/// of any kind between digit groups, a comma or a dot before at most two decimals.
+pub fn money(value: &str, label: T, lang: Lang) -> Result<i64, Problem> {
+    let v = value.trim().trim_end_matches('₽').trim_end_matches("руб.").trim_end_matches("руб").trim();
+    if v.is_empty() {
+        return Err(Problem::Empty(label));
+    }
+    let bad = || Problem::Invalid { field: label, text: t(lang, T::InvalidAmount).to_owned() };
+    let compact: String = v.chars().filter(|c| !c.is_whitespace() && *c != '\u{202f}').collect();
+    let (whole, frac) = match compact.split_once([',', '.']) {
+        Some((w, f)) => (w, f),
+        None => (compact.as_str(), ""),
+    };
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(frac) || frac.len() > 2 || whole.len() > 13 {
+        return Err(bad());
+    }
+    let rub: i64 = whole.parse().map_err(|_| bad())?;
+    let kop: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().map_err(|_| bad())? };
+    Ok(rub * 100 + kop)
+}
+
+/// A message about to be sent: text or at least one file, the text not too long, and each file
+/// (`(name, bytes)`) of a type messages carry and not too large, a refusal naming the file.
+pub fn message(text: &str, files: &[(String, u64)], lang: Lang) -> Result<(), Problem> {
+    use kabinet_api::messages::{FileType, MAX_FILES, MAX_FILE_BYTES, MAX_TEXT_CHARS};
+    if text.trim().is_empty() && files.is_empty() {
+        return Err(Problem::Invalid { field: T::MessageTextLabel, text: t(lang, T::MessageEmpty).to_owned() });
+    }
+    if text.trim().chars().count() > MAX_TEXT_CHARS {
+        return Err(ErrorCode::TextTooLong.into());
+    }
+    if files.len() > MAX_FILES {
+        let text = fill(lang, T::FileTooMany, &[("n", &MAX_FILES.to_string())]);
+        return Err(Problem::Invalid { field: T::AttachLabel, text });
+    }
+    for (name, size) in files {
+        if FileType::from_name(name).is_none() {
+            return Err(Problem::Invalid { field: T::AttachLabel, text: fill(lang, T::FileWrongType, &[("name", name)]) });
+        }
+        if *size > MAX_FILE_BYTES {
+            return Err(Problem::Invalid { field: T::AttachLabel, text: fill(lang, T::FileTooBig, &[("name", name)]) });
+        }
+    }
+    Ok(())
+}
+
+/// A whole number of months.
+pub fn months(value: &str, label: T, lang: Lang) -> Result<u32, Problem> {
+    let v = required(value, label)?;
+    v.parse::<u32>().map_err(|_| Problem::Invalid { field: label, text: t(lang, T::InvalidTerm).to_owned() })
+}
 
 /// A required text field: its trimmed value, or the "fill in" problem naming its label.
 pub fn required(value: &str, label: T) -> Result<String, Problem> {
@@ -250,5 +325,33 @@ mod tests {
         assert_eq!(period("2026-13-01", "2026-12-31", start, as_of), Err(ErrorCode::InvalidPeriod.into()));
         assert_eq!(period("2026-07-22", "2026-11-22", start, as_of), Ok(("2026-07-22".into(), "2026-11-22".into())));
         assert_eq!(period("2026-01-01", "2026-09-30", start, as_of), Ok(("2026-01-01".into(), "2026-09-30".into())));
+    }
+
+    #[test]
+    fn money_is_read_as_people_write_it() {
+        let m = |s: &str| money(s, T::AmountLabel, Lang::Ru);
+        assert_eq!(m("150 000,50"), Ok(15_000_050));
+        assert_eq!(m("150\u{a0}000.5"), Ok(15_000_050));
+        assert_eq!(m("1000 ₽"), Ok(100_000));
+        assert_eq!(m(" 7,05 "), Ok(705));
+        assert_eq!(m(""), Err(Problem::Empty(T::AmountLabel)));
+        assert!(matches!(m("1,234,5"), Err(Problem::Invalid { .. })));
+        assert!(matches!(m("12,345"), Err(Problem::Invalid { .. })));
+        assert!(matches!(m("-5"), Err(Problem::Invalid { .. })));
+        assert!(matches!(m("сто"), Err(Problem::Invalid { .. })));
+        assert_eq!(months("12", T::TermLabel, Lang::Ru), Ok(12));
+        assert!(matches!(months("1,5", T::TermLabel, Lang::Ru), Err(Problem::Invalid { .. })));
+    }
+
+    #[test]
+    fn messages_are_checked_before_sending() {
+        let f = |n: &str, s: u64| (n.to_owned(), s);
+        let said = |r: Result<(), Problem>| r.err().map(|p| p.text(Lang::Ru));
+        assert_eq!(said(message("Здравствуйте", &[], Lang::Ru)), None);
+        assert_eq!(said(message("  ", &[], Lang::Ru)), Some("Напишите текст или прикрепите файл.".into()));
+        assert_eq!(said(message("", &[f("скан.PDF", 10)], Lang::Ru)), None);
+        assert_eq!(said(message("", &[f("virus.exe", 10)], Lang::Ru)), Some("Файл «virus.exe»: можно прикладывать только JPG, PNG и PDF.".into()));
+        assert_eq!(said(message("", &[f("big.jpg", 10 * 1024 * 1024 + 1)], Lang::Ru)), Some("Файл «big.jpg» больше 10 МБ.".into()));
+        assert!(said(message("", &vec![f("a.png", 1); 6], Lang::Ru)).is_some());
     }
 }

@@ -9,10 +9,12 @@ mod download;
 mod focus;
 mod form;
 mod i18n;
+mod idempotency;
 mod load;
 mod nav;
 mod resend;
 mod screens;
+mod time;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;

@@ -23,6 +23,8 @@ pub struct Load<T: Send + Sync + 'static> {
     fetch: StoredValue<Fetch<T>, LocalStorage>,
     /// Counts attempts, so an answer to an attempt that a retry has replaced is dropped.
     attempt: StoredValue<u32>,
+    /// The attempt running was started by [`Load::refresh`]: nothing on screen moves for it.
+    quiet: StoredValue<bool>,
     nav: Nav,
 }
 
@@ -46,6 +48,7 @@ impl<T: Clone + Send + Sync + 'static> Load<T> {
             state: RwSignal::new(None),
             fetch: StoredValue::new_local(fetch),
             attempt: StoredValue::new(0),
+            quiet: StoredValue::new(false),
             nav: expect_context::<Nav>(),
         };
         load.start();
@@ -54,14 +57,28 @@ impl<T: Clone + Send + Sync + 'static> Load<T> {
 
     /// Loads again, showing the spinner meanwhile.
     pub fn retry(&self) {
+        self.quiet.set_value(false);
         self.start();
+    }
+
+    /// Loads again behind the data on screen, which the answer replaces: for news the person
+    /// did not ask for by a button (a message just sent appearing in the list), so neither a
+    /// spinner nor a focus move interrupts them.
+    pub fn refresh(&self) {
+        let Some(fetch) = self.fetch.try_get_value() else { return };
+        self.quiet.set_value(true);
+        self.run(fetch);
     }
 
     fn start(&self) {
         let Some(fetch) = self.fetch.try_get_value() else { return };
+        self.state.set(None);
+        self.run(fetch);
+    }
+
+    fn run(&self, fetch: Fetch<T>) {
         let attempt = self.attempt.get_value().wrapping_add(1);
         self.attempt.set_value(attempt);
-        self.state.set(None);
         let this = *self;
         spawn_local(async move {
             let outcome = fetch().await;
@@ -70,7 +87,8 @@ impl<T: Clone + Send + Sync + 'static> Load<T> {
                 return;
             }
             if let Err(f) = &outcome {
-                if this.nav.session_ended(f) {
+                // A quiet refresh that failed leaves the data on screen as it was.
+                if this.nav.session_ended(f) || this.quiet.try_get_value() == Some(true) {
                     return;
                 }
             }
@@ -86,7 +104,7 @@ impl<T: Clone + Send + Sync + 'static> Load<T> {
     /// Whether the attempt on screen was started by «Повторить» rather than by the screen
     /// opening: only then may what replaces the pressed button take focus.
     pub fn retried(&self) -> bool {
-        self.attempt.get_value() > 1
+        self.attempt.get_value() > 1 && !self.quiet.get_value()
     }
 
     /// The data once loaded (tracked); `None` while loading or after a failure.

@@ -4,10 +4,11 @@
 //! whose address and history are not ours to change.
 
 use kabinet_api::auth::SessionInfo;
+use kabinet_api::requests::ApplicationKind;
 use leptos::prelude::*;
 
 use crate::api::ApiFailure;
-use crate::i18n::T;
+use crate::i18n::{fill, Lang, T};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -23,6 +24,34 @@ pub enum Screen {
     /// One savings contract: which one is [`Nav::contract`].
     Saving,
     Contributions,
+    /// «Заявления»: every application and its status.
+    Applications,
+    /// A new application: which kind is [`Nav::kind`], a preselected contract [`Nav::contract`].
+    NewApplication,
+    /// «Сообщения»: the conversation and the form to write.
+    Messages,
+    /// One message: which one is [`Nav::message`].
+    Message,
+}
+
+/// A one-line notice for the next screen: a text key and the values of its placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub key: T,
+    pub values: Vec<(&'static str, String)>,
+}
+
+impl Notice {
+    pub fn text(&self, lang: Lang) -> String {
+        let values: Vec<(&str, &str)> = self.values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        fill(lang, self.key, &values)
+    }
+}
+
+impl From<T> for Notice {
+    fn from(key: T) -> Self {
+        Notice { key, values: Vec::new() }
+    }
 }
 
 /// The contract a detail screen shows: its id for the API and its number, so the heading is
@@ -40,9 +69,16 @@ pub struct Nav {
     /// Kept beside the screen rather than in it, so `Screen` stays `Copy` and a screen change
     /// does not rebuild the detail screen when only the contract is set.
     contract: StoredValue<Option<Contract>>,
+    /// The kind of application `Screen::NewApplication` makes, and the screen its «Назад» goes to.
+    kind: StoredValue<(ApplicationKind, Screen)>,
+    /// The message `Screen::Message` shows: its id, and when it was sent (for the heading,
+    /// which is there before the message has loaded).
+    message: StoredValue<Option<(String, String)>>,
+    /// The contract id a new application's form starts with.
+    preselect: StoredValue<Option<String>>,
     pub session: RwSignal<Option<SessionInfo>>,
     /// Said once on the next screen (e.g. «Вы вышли из кабинета.»), then forgotten.
-    notice: StoredValue<Option<T>>,
+    notice: StoredValue<Option<Notice>>,
     /// False until the person first moves between screens: the first screen must not take
     /// focus, since that would scroll the host page to the widget on load.
     navigated: StoredValue<bool>,
@@ -57,6 +93,9 @@ impl Nav {
         Nav {
             screen: RwSignal::new(screen),
             contract: StoredValue::new(None),
+            kind: StoredValue::new((ApplicationKind::Loan, Screen::Applications)),
+            message: StoredValue::new(None),
+            preselect: StoredValue::new(None),
             session: RwSignal::new(session),
             notice: StoredValue::new(None),
             navigated: StoredValue::new(false),
@@ -84,6 +123,45 @@ impl Nav {
         self.contract.get_value()
     }
 
+    /// Opens the form of a new application of `kind`, with `contract` chosen in it (early
+    /// repayment and withdrawal); its «Назад» returns to the screen it was opened from.
+    pub fn apply(&self, kind: ApplicationKind, contract: Option<Contract>) {
+        let from = self.screen.get_untracked();
+        self.kind.set_value((kind, from));
+        if contract.is_some() {
+            self.contract.set_value(contract.clone());
+        }
+        self.preselect.set_value(contract.map(|c| c.id));
+        self.go(Screen::NewApplication);
+    }
+
+    /// The kind of application the form being built makes, and where «Назад» goes.
+    pub fn kind(&self) -> (ApplicationKind, Screen) {
+        self.kind.get_value()
+    }
+
+    /// The contract the new application's form starts with, if one was chosen before.
+    pub fn preselected(&self) -> Option<String> {
+        self.preselect.get_value()
+    }
+
+    /// Opens one message.
+    pub fn open_message(&self, id: String, sent_at: String) {
+        self.message.set_value(Some((id, sent_at)));
+        self.go(Screen::Message);
+    }
+
+    /// The message the message screen shows.
+    pub fn message(&self) -> Option<(String, String)> {
+        self.message.get_value()
+    }
+
+    /// Goes to `to` with `notice` said there once.
+    pub fn go_with_notice(&self, to: Screen, notice: Notice) {
+        self.notice.set_value(Some(notice));
+        self.go(to);
+    }
+
     /// Whether a screen that has just appeared should move focus to its heading.
     pub fn should_focus(&self) -> bool {
         self.navigated.get_value()
@@ -100,7 +178,7 @@ impl Nav {
     }
 
     /// The notice for the screen being built, if any; it is shown once.
-    pub fn take_notice(&self) -> Option<T> {
+    pub fn take_notice(&self) -> Option<Notice> {
         let n = self.notice.get_value();
         self.notice.set_value(None);
         n
@@ -114,7 +192,7 @@ impl Nav {
     /// Back to the login screen with `notice` said there.
     pub fn signed_out(&self, notice: T) {
         self.session.set(None);
-        self.notice.set_value(Some(notice));
+        self.notice.set_value(Some(notice.into()));
         self.go(Screen::Login);
     }
 

@@ -9,7 +9,7 @@ use crate::i18n::{fill, mmss, t, T};
 use crate::WidgetConfig;
 
 #[component]
-pub fn FormAlert(form: FormState, id: &'static str) -> impl IntoView {
+pub fn FormAlert(form: FormState, #[prop(into)] id: String) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
     let node = NodeRef::<leptos::html::P>::new();
     // Every new problem takes focus, so a screen reader reads it and a keyboard user starts
@@ -23,7 +23,7 @@ pub fn FormAlert(form: FormState, id: &'static str) -> impl IntoView {
     view! {
         <Show when=move || form.problem.with(|p| p.is_some())>
             <div class="kb-alert">
-                <p class="kb-alert-text" role="alert" id=id tabindex="-1" node_ref=node>
+                <p class="kb-alert-text" role="alert" id=id.clone() tabindex="-1" node_ref=node>
                     {move || form.problem.get().map(|p| p.text(lang))}
                 </p>
                 // Outside the alert: a live region re-reading the time every second would drown

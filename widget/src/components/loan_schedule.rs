@@ -24,8 +24,16 @@ fn status_text(lang: Lang, i: &Installment) -> String {
 }
 
 #[component]
-pub fn LoanSchedule(rows: Vec<Installment>) -> impl IntoView {
+pub fn LoanSchedule(
+    rows: Vec<Installment>,
+    /// Another heading and id, for a schedule that is not the contract's own (an application's
+    /// preview); such a schedule sits inside its card rather than being one.
+    #[prop(optional)]
+    title: Option<(T, &'static str)>,
+) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
+    let nested = title.is_some();
+    let (title, title_id) = title.unwrap_or((T::ScheduleTitle, TITLE_ID));
     // The first installment still ahead is the one the person is looking for (overdue ones are
     // marked on their own).
     let next = rows
@@ -56,10 +64,10 @@ pub fn LoanSchedule(rows: Vec<Installment>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <section class="kb-card" aria-labelledby=TITLE_ID>
-            <h3 class="kb-subtitle" id=TITLE_ID>{t(lang, T::ScheduleTitle)}</h3>
-            <ScrollTable labelled_by=TITLE_ID>
-                <table class="kb-table" aria-labelledby=TITLE_ID>
+        <section class=if nested { "kb-nested-table" } else { "kb-card" } aria-labelledby=title_id>
+            <h3 class="kb-subtitle" id=title_id>{t(lang, title)}</h3>
+            <ScrollTable labelled_by=title_id>
+                <table class="kb-table" aria-labelledby=title_id>
                     <thead>
                         <tr>
                             <th scope="col" class="kb-num">{t(lang, T::ColN)}</th>

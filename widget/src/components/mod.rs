@@ -1,12 +1,16 @@
 //! Small reusable pieces of the widget's screens, one per file.
 
 pub mod act_form;
+pub mod application_form;
+pub mod application_preview;
 pub mod applications;
+pub mod attachment_download;
 pub mod back_button;
 pub mod badge;
 pub mod code_sent;
 pub mod consent_text;
 pub mod contacts;
+pub mod contract_application;
 pub mod contract_card;
 pub mod contract_head;
 pub mod contract_status;
@@ -23,14 +27,20 @@ pub mod loan_documents;
 pub mod loan_figures;
 pub mod loan_operations;
 pub mod loan_schedule;
+pub mod message_compose;
+pub mod message_row;
 pub mod money_operations;
 pub mod org_footer;
 pub mod password_field;
+pub mod product_application;
+pub mod radio_group;
 pub mod resend_button;
 pub mod saving_documents;
 pub mod savings_figures;
 pub mod screen_heading;
 pub mod scroll_table;
+pub mod select_field;
 pub mod submit_button;
+pub mod text_area;
 pub mod text_field;
 pub mod year_certificate;

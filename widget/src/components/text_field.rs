@@ -25,19 +25,24 @@ pub fn TextField(
     /// Shown between label and input, so it stays visible above a phone's keyboard.
     #[prop(optional)]
     hint: Option<T>,
+    /// A hint that changes with other fields (a product's limits); instead of `hint`.
+    #[prop(optional, into)]
+    hint_text: Option<Signal<String>>,
     #[prop(into)] invalid: Signal<bool>,
     /// Id of the form's alert, linked while this field is the one at fault.
     error_id: &'static str,
 ) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
     let hint_id = format!("{id}-hint");
-    let described_by = described_by(hint.is_some().then(|| hint_id.clone()), invalid, error_id);
+    let has_hint = hint.is_some() || hint_text.is_some();
+    let described_by = described_by(has_hint.then(|| hint_id.clone()), invalid, error_id);
     // Names, phones and codes are not prose: no capitalising or "correcting" them.
     let (autocapitalize, spellcheck) = if autocomplete == "name" { ("words", "false") } else { ("none", "false") };
     view! {
         <div class="kb-field">
             <label class="kb-label" for=id>{t(lang, label)}</label>
             {hint.map(|h| view! { <p class="kb-hint" id=hint_id.clone()>{t(lang, h)}</p> })}
+            {hint_text.map(|h| view! { <p class="kb-hint" id=hint_id.clone()>{move || h.get()}</p> })}
             <input
                 class="kb-input"
                 id=id

@@ -7,14 +7,21 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::components::{form_alert::FormAlert, screen_heading::ScreenHeading};
 use crate::form::FormState;
-use crate::i18n::{fill, t, T};
+use crate::i18n::{fill, messages_label, t, T};
+use crate::load::Load;
 use crate::nav::{Nav, Screen};
 use crate::WidgetConfig;
 
 /// The sections that work, in the order a client looks for them, and the screens they open.
-const SECTIONS: [(T, Screen); 3] = [(T::Loans, Screen::Loans), (T::Savings, Screen::Savings), (T::Contributions, Screen::Contributions)];
+const SECTIONS: [(T, Screen); 5] = [
+    (T::Loans, Screen::Loans),
+    (T::Savings, Screen::Savings),
+    (T::Contributions, Screen::Contributions),
+    (T::Applications, Screen::Applications),
+    (T::Messages, Screen::Messages),
+];
 /// The sections still to come.
-const SOON: [T; 4] = [T::Applications, T::Messages, T::Payments, T::Documents];
+const SOON: [T; 2] = [T::Payments, T::Documents];
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -27,6 +34,16 @@ pub fn Home() -> impl IntoView {
         return ().into_any();
     };
     let logout = FormState::new();
+    // Only for the count of new messages on «Сообщения»: a failure just leaves the count out.
+    let conversation = {
+        let config = config.clone();
+        Load::new(move || {
+            let config = config.clone();
+            async move { api::messages(&config).await }
+        })
+    };
+    let unread = move || conversation.data().map_or(0, |v| v.unread);
+    let news = move |to: Screen| to == Screen::Messages && unread() != 0;
 
     let sign_out = move |_| {
         if !logout.begin() {
@@ -50,8 +67,9 @@ pub fn Home() -> impl IntoView {
             view! {
                 <li>
                     // The arrow is drawing: the button's name is the section's name alone.
-                    <button type="button" class="kb-section kb-section-open" on:click=move |_| nav.go(to)>
-                        <span class="kb-section-name">{t(lang, name)}</span>
+                    <button type="button" class="kb-section kb-section-open" on:click=move |_| nav.go(to)
+                        class:kb-section-news=move || news(to)>
+                        <span class="kb-section-name">{move || if to == Screen::Messages { messages_label(lang, unread()) } else { t(lang, name).to_owned() }}</span>
                         <span class="kb-chevron" aria-hidden="true">"›"</span>
                     </button>
                 </li>

@@ -2,6 +2,8 @@
 //! (schedule, reconciliation act for a period, debt certificates, interest paid in a year).
 
 use kabinet_api::cabinet::LoanDetail;
+use kabinet_api::cabinet::ContractStatus;
+use kabinet_api::requests::ApplicationKind;
 use leptos::prelude::*;
 
 use crate::api;
@@ -10,7 +12,7 @@ use crate::components::{
     loan_documents::LoanDocuments, loan_figures::LoanFigures, loan_operations::LoanOperations, loan_schedule::LoanSchedule,
     screen_heading::ScreenHeading,
 };
-use crate::i18n::{fill, T};
+use crate::i18n::{fill, t, T};
 use crate::load::Load;
 use crate::nav::{Nav, Screen};
 use crate::WidgetConfig;
@@ -39,6 +41,17 @@ pub fn Loan() -> impl IntoView {
                 <ContractHead product=d.summary.product.clone() as_of=d.as_of.clone()>
                     <ContractStatusBadge status=d.summary.status/>
                 </ContractHead>
+                {matches!(d.summary.status, ContractStatus::Active | ContractStatus::Overdue).then(|| {
+                    let contract = contract.clone();
+                    view! {
+                        <div class="kb-actions">
+                            <button type="button" class="kb-button kb-button-secondary"
+                                on:click=move |_| nav.apply(ApplicationKind::EarlyRepayment, Some(contract.clone()))>
+                                {t(lang, T::StartEarlyRepayment)}
+                            </button>
+                        </div>
+                    }
+                })}
                 <LoanFigures loan=d.summary full=true/>
             }/>
         </section>

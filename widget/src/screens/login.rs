@@ -57,7 +57,7 @@ pub fn Login() -> impl IntoView {
     view! {
         <section class="kb-card kb-login" aria-labelledby="kb-login-title" data-kb-screen="login">
             <ScreenHeading id="kb-login-title" text=t(lang, T::LoginTitle)/>
-            {move || notice.get().map(|n| view! { <p class="kb-notice" role="status">{t(lang, n)}</p> })}
+            {move || notice.get().map(|n| view! { <p class="kb-notice" role="status">{n.text(lang)}</p> })}
             <p class="kb-intro">{t(lang, T::Intro)}</p>
             <form class="kb-form" novalidate on:submit=submit>
                 <TextField id="kb-login-phone" label=T::PhoneLabel value=phone kind="tel" autocomplete="tel" inputmode="tel"

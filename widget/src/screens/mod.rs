@@ -1,5 +1,6 @@
 //! Whole screens of the widget, one per file, and the shell that switches between them.
 
+pub mod applications;
 pub mod change_password;
 pub mod change_phone;
 pub mod contract_list;
@@ -8,6 +9,9 @@ pub mod home;
 pub mod loan;
 pub mod loans;
 pub mod login;
+pub mod message;
+pub mod messages;
+pub mod new_application;
 pub mod profile;
 pub mod register;
 pub mod reset;

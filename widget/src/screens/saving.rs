@@ -2,6 +2,8 @@
 //! (interest schedule, reconciliation act for a period, interest income in a year).
 
 use kabinet_api::cabinet::SavingsDetail;
+use kabinet_api::cabinet::ContractStatus;
+use kabinet_api::requests::ApplicationKind;
 use leptos::prelude::*;
 
 use crate::api;
@@ -45,6 +47,17 @@ pub fn Saving() -> impl IntoView {
                 <ContractHead product=d.summary.product.clone() as_of=d.as_of.clone()>
                     <ContractStatusBadge status=d.summary.status/>
                 </ContractHead>
+                {matches!(d.summary.status, ContractStatus::Active | ContractStatus::Overdue).then(|| {
+                    let contract = contract.clone();
+                    view! {
+                        <div class="kb-actions">
+                            <button type="button" class="kb-button kb-button-secondary"
+                                on:click=move |_| nav.apply(ApplicationKind::EarlyWithdrawal, Some(contract.clone()))>
+                                {t(lang, T::StartEarlyWithdrawal)}
+                            </button>
+                        </div>
+                    }
+                })}
                 <SavingsFigures saving=d.summary full=true/>
             }/>
         </section>

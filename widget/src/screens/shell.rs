@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use crate::components::{contacts::Contacts, org_footer::OrgFooter};
 use crate::nav::{Nav, Screen};
 use crate::screens::{
-    contributions::Contributions, home::Home, loan::Loan, loans::Loans, login::Login, profile::Profile, register::Register,
-    reset::Reset, saving::Saving, savings::Savings,
+    applications::ApplicationsScreen, contributions::Contributions, home::Home, loan::Loan, loans::Loans, login::Login,
+    message::Message, messages::Messages, new_application::NewApplication, profile::Profile, register::Register, reset::Reset,
+    saving::Saving, savings::Savings,
 };
 
 #[component]
@@ -30,6 +31,10 @@ pub fn Shell(org: OrgInfo, session: Option<SessionInfo>) -> impl IntoView {
             Screen::Savings => view! { <Savings/> }.into_any(),
             Screen::Saving => view! { <Saving/> }.into_any(),
             Screen::Contributions => view! { <Contributions/> }.into_any(),
+            Screen::Applications => view! { <ApplicationsScreen/> }.into_any(),
+            Screen::NewApplication => view! { <NewApplication/> }.into_any(),
+            Screen::Messages => view! { <Messages/> }.into_any(),
+            Screen::Message => view! { <Message/> }.into_any(),
         }}
         <OrgFooter/>
     }
