@@ -2,8 +2,10 @@
 //! plain HTTP on loopback) from a seeded built-in ledger, with a switch that makes the data
 //! calls answer 5xx or hang. Sign-in calls (finding a client, reading their card) keep working,
 //! so a test can sign in first and then watch the cabinet meet a broken accounting system.
+//! Writes can also be made to fail *after* they are done, as when the answer is lost on the
+//! way back: the case the Idempotency-Key exists for.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::Arc;
 
 use kabinet_api::cabinet::{ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView};
@@ -40,9 +42,19 @@ pub enum Fault {
 struct Faulty {
     inner: DynAccounting,
     mode: Arc<AtomicU8>,
+    /// Writes still to fail after being done.
+    lose_answers: Arc<AtomicU32>,
 }
 
 impl Faulty {
+    /// After a write is done: fails it (the contract answers 503) while answers are to be lost.
+    fn answer<T>(&self, done: Result<T, AccountingError>) -> Result<T, AccountingError> {
+        if done.is_ok() && self.lose_answers.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+            return Err(AccountingError::Unavailable("the test lost the answer of a write it made".into()));
+        }
+        done
+    }
+
     async fn gate(&self) -> Result<(), AccountingError> {
         match self.mode.load(Ordering::SeqCst) {
             1 => Err(AccountingError::Unavailable("the test broke accounting".into())),
@@ -92,7 +104,7 @@ impl Accounting for Faulty {
     async fn create_application(&self, client_id: &str, key: &str, a: &NewApplication, today: Date, now: OffsetDateTime)
         -> Result<Application, AccountingError> {
         self.gate().await?;
-        self.inner.create_application(client_id, key, a, today, now).await
+        self.answer(self.inner.create_application(client_id, key, a, today, now).await)
     }
     async fn applications(&self, client_id: &str) -> Result<Vec<Application>, AccountingError> {
         self.gate().await?;
@@ -108,12 +120,12 @@ impl Accounting for Faulty {
     }
     async fn mark_read(&self, client_id: &str, id: &str, at: OffsetDateTime) -> Result<bool, AccountingError> {
         self.gate().await?;
-        self.inner.mark_read(client_id, id, at).await
+        self.answer(self.inner.mark_read(client_id, id, at).await)
     }
     async fn send_message(&self, client_id: &str, key: &str, text: &str, files: &[NewAttachment], at: OffsetDateTime)
         -> Result<Message, AccountingError> {
         self.gate().await?;
-        self.inner.send_message(client_id, key, text, files, at).await
+        self.answer(self.inner.send_message(client_id, key, text, files, at).await)
     }
     async fn attachment(&self, client_id: &str, message_id: &str, id: &str) -> Result<Option<AttachmentFile>, AccountingError> {
         self.gate().await?;
@@ -128,7 +140,10 @@ impl Accounting for Faulty {
 /// The contract server; stops when dropped.
 pub struct FaultyAccounting {
     pub base_url: String,
+    /// The ledger behind the contract, to see what the writes really made.
+    pub ledger: Ledger,
     mode: Arc<AtomicU8>,
+    lose_answers: Arc<AtomicU32>,
     _stop: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -143,7 +158,12 @@ impl FaultyAccounting {
         let now = time::OffsetDateTime::now_utc();
         ledger.seed_demo(now.unix_timestamp(), business_day(now)).await.expect("demo ledger");
         let mode = Arc::new(AtomicU8::new(Fault::None as u8));
-        let accounting: DynAccounting = Arc::new(Faulty { inner: Arc::new(ledger), mode: mode.clone() });
+        let lose_answers = Arc::new(AtomicU32::new(0));
+        let accounting: DynAccounting = Arc::new(Faulty {
+            inner: Arc::new(ledger.clone()),
+            mode: mode.clone(),
+            lose_answers: lose_answers.clone(),
+        });
         let mut serving = Self::config_template();
         serving.serve_hmac_secret = SecretString::from(SECRET);
         let auth = ContractAuth::from_config(&serving).expect("contract auth");
@@ -153,7 +173,7 @@ impl FaultyAccounting {
         tokio::spawn(serve(listener, accounting, auth, async move {
             let _ = rx.await;
         }));
-        FaultyAccounting { base_url, mode, _stop: tx, _dir: dir }
+        FaultyAccounting { base_url, ledger, mode, lose_answers, _stop: tx, _dir: dir }
     }
 
     fn config_template() -> AccountingConfig {
@@ -174,5 +194,11 @@ impl FaultyAccounting {
 
     pub fn set(&self, fault: Fault) {
         self.mode.store(fault as u8, Ordering::SeqCst);
+    }
+
+    /// The next `n` writes (create_application, send_message, mark_read) are done, then
+    /// answered 503 as if the answer were lost on the way back.
+    pub fn lose_next_write_answers(&self, n: u32) {
+        self.lose_answers.store(n, Ordering::SeqCst);
     }
 }

@@ -1,7 +1,9 @@
 //! The published accounting contract end to end: the committed OpenAPI document, a shim serving
 //! its ledger over mutual TLS to `HttpAccounting` (answers equal to the ledger's own), a second
 //! shim signing a client in through it, refused handshakes and signatures, scoping, and the
-//! adapter's timeouts and retries against scripted servers on loopback.
+//! adapter's timeouts and retries against scripted servers on loopback; applications and
+//! messages through the contract (previews equal to the ledger's, one object per idempotency
+//! key even when a write is repeated, files up to the limits, refusals keeping their code).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,12 +12,16 @@ use std::time::{Duration, Instant};
 
 use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
-use kabinet_api::Phone;
+use kabinet_api::cabinet::Application;
+use kabinet_api::messages::{FileType, Message, MessageDirection, MAX_FILE_BYTES};
+use kabinet_api::requests::{ApplicationKind, EarlyRepaymentMode, NewApplication};
+use kabinet_api::{ErrorCode, Phone};
 use kabinet_shim::accounting::contract::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use kabinet_shim::accounting::contract::{self, tls, ContractError, ContractErrorCode};
 use kabinet_shim::accounting::http::HttpAccounting;
 use kabinet_shim::accounting::ledger::{Ledger, DEMO_CLIENTS};
-use kabinet_shim::accounting::{business_day, Accounting, AccountingError, FullName};
+use kabinet_shim::accounting::{business_day, Accounting, AccountingError, FullName, NewAttachment};
+use kabinet_shim::uploads::samples;
 use kabinet_shim::config::{AccountingBackend, AccountingConfig, Config, DEFAULT_TOML};
 use kabinet_shim::http::AppState;
 use kabinet_shim::App;
@@ -236,6 +242,14 @@ fn the_committed_contract_document_is_the_generated_one() {
         contract::paths::SAVINGS,
         contract::paths::SAVING,
         contract::paths::CONTRIBUTIONS,
+        contract::paths::PRODUCTS,
+        contract::paths::APPLICATIONS,
+        contract::paths::APPLICATION_PREVIEW,
+        contract::paths::MESSAGES,
+        contract::paths::MESSAGE,
+        contract::paths::MESSAGE_READ,
+        contract::paths::ATTACHMENT,
+        contract::paths::UPLOAD_BYTES,
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} is not in the document");
     }
@@ -649,12 +663,14 @@ enum Behaviour {
 struct Scripted {
     hits: Arc<AtomicUsize>,
     targets: Arc<Mutex<Vec<String>>>,
+    /// Each request's head (request line and headers), lower-cased.
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 /// A one-request-per-connection HTTP/1.1 server on loopback behaving as `script` says for the
 /// n-th request (0-based). Hand-written on purpose: it must be able to hang and misbehave.
 async fn scripted(script: impl Fn(usize) -> Behaviour + Send + Sync + 'static) -> (String, Scripted) {
-    let s = Scripted { hits: Arc::default(), targets: Arc::default() };
+    let s = Scripted { hits: Arc::default(), targets: Arc::default(), heads: Arc::default() };
     let script = Arc::new(script);
     let l = bind().await;
     let base = format!("http://{}", l.local_addr().unwrap());
@@ -684,6 +700,7 @@ async fn scripted(script: impl Fn(usize) -> Behaviour + Send + Sync + 'static) -
                 }
                 let n = state.hits.fetch_add(1, Ordering::SeqCst);
                 state.targets.lock().unwrap().push(target);
+                state.heads.lock().unwrap().push(head.to_ascii_lowercase());
                 match script(n) {
                     Behaviour::Hang => tokio::time::sleep(Duration::from_secs(60)).await,
                     Behaviour::Answer(status, body) => {
@@ -770,6 +787,60 @@ async fn server_errors_are_retried_other_answers_are_not() {
     // Garbage instead of JSON.
     let (base, _) = scripted(|_| Behaviour::Answer(200, "not json")).await;
     assert!(unavailable(plain_adapter(&base, 2, 0).client("demo-0001").await).contains("unreadable"));
+}
+
+#[tokio::test]
+async fn refusals_are_final_and_writes_are_repeated_under_the_same_key() {
+    let product = kabinet_api::requests::ProductInfo {
+        id: "potreb".into(),
+        kind: kabinet_api::requests::ProductKind::Loan,
+        name: "Потребительский".into(),
+        rate_bp: 2490,
+        min_amount: 10_000,
+        max_amount: 100_000_000,
+        min_term_months: 3,
+        max_term_months: 36,
+        repayment: None,
+        capitalisation: false,
+        top_up_allowed: false,
+        early_rate_bp: 0,
+    };
+    let app = loan_application(&product, 1);
+    let now = time::OffsetDateTime::now_utc();
+    // `rejected` with a known reason: the refusal, asked once.
+    let (base, s) = scripted(|_| {
+        Behaviour::Answer(422, r#"{"code":"rejected","message":"no","reason":"amount_out_of_range"}"#)
+    })
+    .await;
+    let http = plain_adapter(&base, 2, 2);
+    assert_eq!(refused(http.create_application("demo-0001", "k-1", &app, today(), now).await), ErrorCode::AmountOutOfRange);
+    assert_eq!(refused(http.preview_application("demo-0001", &app, today()).await), ErrorCode::AmountOutOfRange);
+    assert_eq!(s.hits.load(Ordering::SeqCst), 2);
+    // A reason this shim does not know is a failure, not a guess; a 422 without `rejected` too.
+    for answer in [
+        r#"{"code":"rejected","message":"no","reason":"moon_in_wrong_phase"}"#,
+        r#"{"code":"rejected","message":"no"}"#,
+        r#"{"code":"bad_request","message":"no"}"#,
+    ] {
+        let (base, s) = scripted(move |_| Behaviour::Answer(422, answer)).await;
+        let m = unavailable(plain_adapter(&base, 2, 2).create_application("demo-0001", "k-1", &app, today(), now).await);
+        assert!(m.contains("422"), "{m}");
+        assert_eq!(s.hits.load(Ordering::SeqCst), 1, "{answer}");
+    }
+    // A write meeting 5xx is repeated like a read, with its key (the target and the query
+    // stay the same; the key travels in the header of every attempt).
+    let (base, s) = scripted(|_| Behaviour::Answer(503, r#"{"code":"unavailable","message":"busy"}"#)).await;
+    let files = [file("схема.png", FileType::Png, samples::png(8, 8))];
+    let m = unavailable(plain_adapter(&base, 2, 2).send_message("demo-0001", "k-2", "Текст", &files, now).await);
+    assert!(m.contains("3 attempts"), "{m}");
+    let targets = s.targets.lock().unwrap().clone();
+    assert_eq!(targets, vec!["/v1/clients/demo-0001/messages".to_string(); 3]);
+    assert!(s.heads.lock().unwrap().iter().all(|h| h.contains("\r\nidempotency-key: k-2\r\n")));
+    // A created answer about another kind of application is a fault.
+    let savings = r#"{"id":"A-1","number":"ЛК-1","kind":"savings","date":"2026-11-22","product":"Накопительный","amount":1,"term_months":3,"status":"new"}"#;
+    let (base, _) = scripted(move |_| Behaviour::Answer(201, savings)).await;
+    let m = unavailable(plain_adapter(&base, 2, 0).create_application("demo-0001", "k-3", &app, today(), now).await);
+    assert!(m.contains("another kind"), "{m}");
 }
 
 #[tokio::test]
@@ -911,4 +982,319 @@ fn a_bad_certificate_file_stops_the_start() {
     std::fs::write(dir.path().join("garbage.pem"), "not a certificate").unwrap();
     c.server_ca_path = missing("garbage.pem");
     assert!(HttpAccounting::from_config(&c).is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applications and messages through the contract.
+
+fn key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn refused(r: Result<impl std::fmt::Debug, AccountingError>) -> ErrorCode {
+    match r {
+        Err(AccountingError::Refused(code)) => code,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn file(name: &str, content_type: FileType, bytes: Vec<u8>) -> NewAttachment {
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    NewAttachment { file_name: name.into(), content_type, bytes, sha256 }
+}
+
+/// A loan application inside the first loan product's limits, or `amount` kopecks.
+fn loan_application(product: &kabinet_api::requests::ProductInfo, amount: i64) -> NewApplication {
+    NewApplication::Loan {
+        product_id: product.id.clone(),
+        amount,
+        term_months: product.min_term_months,
+        purpose: "Ремонт крыши".into(),
+    }
+}
+
+#[tokio::test]
+async fn over_mutual_tls_products_previews_and_lists_equal_the_ledgers_own_answers() {
+    let pki = Pki::new();
+    let a = ShimA::mtls(&pki).await;
+    let ledger = a.ledger();
+    let http = HttpAccounting::from_config(&a.adapter_config(&pki)).unwrap();
+    let day = today();
+    let products = ledger.products().await.unwrap();
+    assert!(!products.loan.is_empty() && !products.savings.is_empty());
+    assert_eq!(http.products().await.unwrap(), products);
+    let (loan_product, savings_product) = (&products.loan[0], &products.savings[0]);
+
+    let mut previewed = std::collections::BTreeSet::new();
+    for (id, ..) in DEMO_CLIENTS {
+        // The four kinds, about this client's own open contracts.
+        let mut asked = vec![
+            loan_application(loan_product, loan_product.min_amount),
+            NewApplication::Savings {
+                product_id: savings_product.id.clone(),
+                amount: savings_product.min_amount,
+                term_months: savings_product.min_term_months,
+            },
+        ];
+        for l in ledger.loans(id, day).await.unwrap().contracts.iter().filter(|l| l.closed_on.is_none()) {
+            asked.push(NewApplication::EarlyRepayment {
+                loan_id: l.id.clone(),
+                date: day.to_string(),
+                mode: EarlyRepaymentMode::Full,
+                amount: None,
+            });
+        }
+        for s in ledger.savings(id, day).await.unwrap().contracts.iter().filter(|s| s.closed_on.is_none()) {
+            asked.push(NewApplication::EarlyWithdrawal { savings_id: s.id.clone(), date: day.to_string() });
+        }
+        for application in &asked {
+            match (ledger.preview_application(id, application, day).await, http.preview_application(id, application, day).await) {
+                (Ok(direct), Ok(through)) => {
+                    assert_eq!(through, direct, "{id}: {application:?}");
+                    previewed.insert(application.kind().as_str());
+                }
+                (Err(AccountingError::Refused(d)), Err(AccountingError::Refused(t))) => assert_eq!(t, d, "{application:?}"),
+                other => panic!("{id}: {application:?} answered {other:?}"),
+            }
+        }
+        assert_eq!(http.applications(id).await.unwrap(), ledger.applications(id).await.unwrap());
+        assert_eq!(http.messages(id).await.unwrap(), ledger.messages(id).await.unwrap());
+        assert_eq!(http.upload_bytes(id).await.unwrap(), ledger.upload_bytes(id).await.unwrap());
+    }
+    let all: std::collections::BTreeSet<_> = ApplicationKind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(previewed, all, "every kind previewed through the contract");
+
+    // A refusal keeps its code through the contract (422 `rejected`, reason amount_out_of_range).
+    let (id, ..) = DEMO_CLIENTS[0];
+    let too_little = loan_application(loan_product, loan_product.min_amount - 1);
+    assert_eq!(refused(ledger.preview_application(id, &too_little, day).await), ErrorCode::AmountOutOfRange);
+    assert_eq!(refused(http.preview_application(id, &too_little, day).await), ErrorCode::AmountOutOfRange);
+    let raw = raw_mtls_client(&pki);
+    let r = raw
+        .post(format!("{}/v1/clients/{id}/applications/preview?as_of={day}", a.https()))
+        .json(&too_little)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: ContractError = r.json().await.unwrap();
+    assert_eq!((e.code, e.reason.as_deref()), (ContractErrorCode::Rejected, Some("amount_out_of_range")));
+    // Another client's contract is absent, as for reads.
+    let others = ledger.loans(DEMO_CLIENTS[0].0, day).await.unwrap();
+    let theirs = NewApplication::EarlyRepayment {
+        loan_id: others.contracts[0].id.clone(),
+        date: day.to_string(),
+        mode: EarlyRepaymentMode::Full,
+        amount: None,
+    };
+    assert_eq!(refused(http.preview_application(DEMO_CLIENTS[1].0, &theirs, day).await), ErrorCode::NotFound);
+    // A write without its key is the caller's error and makes nothing.
+    let r = raw
+        .post(format!("{}/v1/clients/{id}/applications?as_of={day}&at=2026-11-22T09:00:00Z", a.https()))
+        .json(&loan_application(loan_product, loan_product.min_amount))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<ContractError>().await.unwrap().code, ContractErrorCode::BadRequest);
+    assert_eq!(http.applications(id).await.unwrap(), ledger.applications(id).await.unwrap());
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_shim_on_the_http_backend_applies_and_sends_files_through_the_contract_once_per_key() {
+    use kabinet_tests::env::{Env, MARIA, MARIA_PHONE};
+    let pki = Pki::new();
+    let a = ShimA::mtls(&pki).await;
+    let ledger = a.ledger();
+    let adapter = a.adapter_config(&pki);
+    let http = HttpAccounting::from_config(&adapter).unwrap();
+    let b = Env::start(kabinet_tests::Db::Sqlite, move |c: &mut Config| c.accounting = adapter).await;
+    let mut c = b.register(MARIA, MARIA_PHONE).await;
+    let id = "demo-0001";
+    let product = ledger.products().await.unwrap().loan[0].clone();
+    let held = |l: Ledger| async move { l.applications(id).await.unwrap() };
+
+    // An application through shim B, twice under one key: one application in A's ledger.
+    let before = held(ledger.clone()).await.len();
+    let body = serde_json::to_value(loan_application(&product, product.min_amount)).unwrap();
+    let k = key();
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let req = c
+            .request(reqwest::Method::POST, "/applications")
+            .header("origin", SITE)
+            .header("content-type", "application/json")
+            .header("idempotency-key", &k)
+            .body(body.to_string());
+        let r = c.send(req).await;
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        answers.push(r.json::<Application>());
+    }
+    assert_eq!(answers[0], answers[1]);
+    let now_held = held(ledger.clone()).await;
+    assert_eq!(now_held.len(), before + 1);
+    assert!(now_held.contains(&answers[0]));
+    // The accounting side keeps the rule itself: the adapter repeating the key gets the same
+    // application and A makes nothing.
+    let app = loan_application(&product, product.min_amount);
+    let now = time::OffsetDateTime::now_utc();
+    let again = http.create_application(id, &k, &app, today(), now).await.unwrap();
+    assert_eq!(again.id, answers[0].id);
+    assert_eq!(held(ledger.clone()).await.len(), before + 1);
+    let fresh = key();
+    let one = http.create_application(id, &fresh, &app, today(), now).await.unwrap();
+    let two = http.create_application(id, &fresh, &app, today(), now).await.unwrap();
+    assert_eq!(one, two);
+    assert_eq!(held(ledger.clone()).await.len(), before + 2);
+
+    // A refusal comes back through the contract with its code; nothing is made.
+    let outside = loan_application(&product, product.max_amount + 1);
+    assert_eq!(refused(http.create_application(id, &key(), &outside, today(), now).await), ErrorCode::AmountOutOfRange);
+    let req = c
+        .request(reqwest::Method::POST, "/applications")
+        .header("origin", SITE)
+        .header("content-type", "application/json")
+        .header("idempotency-key", key())
+        .body(serde_json::to_string(&outside).unwrap());
+    assert_eq!(c.send(req).await.code(), ErrorCode::AmountOutOfRange);
+    assert_eq!(held(ledger.clone()).await.len(), before + 2);
+
+    // A message with a PNG and a PDF through shim B, twice under one key: one message in A.
+    let (png, pdf) = (samples::png(64, 48), samples::pdf());
+    let messages_before = ledger.messages(id).await.unwrap().len();
+    let k = key();
+    let mut sent = Vec::new();
+    for _ in 0..2 {
+        let form = reqwest::multipart::Form::new()
+            .text("text", "Добрый день! Прикладываю скан и схему.")
+            .part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("схема.png").mime_str("image/png").unwrap())
+            .part("file", reqwest::multipart::Part::bytes(pdf.clone()).file_name("справка.pdf").mime_str("application/pdf").unwrap());
+        let req = c.request(reqwest::Method::POST, "/messages").header("origin", SITE).header("idempotency-key", &k).multipart(form);
+        let r = c.send(req).await;
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        sent.push(r.json::<Message>());
+    }
+    assert_eq!(sent[0], sent[1]);
+    let message = sent.remove(0);
+    assert_eq!(message.attachments.len(), 2);
+    assert_eq!(message.attachments[1].file_name, "справка.pdf");
+    assert_eq!(ledger.messages(id).await.unwrap().len(), messages_before + 1);
+    assert_eq!(ledger.message(id, &message.id).await.unwrap().as_ref(), Some(&message));
+    // Downloads through B (and so through the contract) give exactly the bytes A stores.
+    for info in &message.attachments {
+        let stored = ledger.attachment(id, &message.id, &info.id).await.unwrap().unwrap();
+        let got = c.get(&kabinet_api::messages::paths::attachment(&message.id, &info.id)).await;
+        assert_eq!(got.status, 200);
+        assert_eq!(got.body, stored.bytes, "{}", info.file_name);
+        assert_eq!(http.attachment(id, &message.id, &info.id).await.unwrap(), Some(stored));
+    }
+    assert_eq!(ledger.attachment(id, &message.id, &message.attachments[1].id).await.unwrap().unwrap().bytes, pdf);
+    // The adapter repeating the key: the first message, nothing stored.
+    let files = [file("справка.pdf", FileType::Pdf, pdf.clone())];
+    let repeat = http.send_message(id, &k, "Добрый день! Прикладываю скан и схему.", &files, now).await.unwrap();
+    assert_eq!(repeat.id, message.id);
+    assert_eq!(ledger.messages(id).await.unwrap().len(), messages_before + 1);
+    assert_eq!(http.upload_bytes(id).await.unwrap(), ledger.upload_bytes(id).await.unwrap());
+
+    // A reply from the organisation is read once through the contract.
+    let reply = ledger.reply(id, Some(&message.id), "Коротков Е. Ю.", "Получили, спасибо.", &[], now).await.unwrap();
+    assert!(http.mark_read(id, &reply.id, now).await.unwrap());
+    assert!(!http.mark_read(id, &reply.id, now).await.unwrap());
+    assert!(!http.mark_read(id, &message.id, now).await.unwrap(), "the client's own message is not theirs to read");
+    assert!(!http.mark_read("demo-0002", &reply.id, now).await.unwrap(), "another client's message");
+    assert_eq!(http.message("demo-0002", &reply.id).await.unwrap(), None);
+    assert_eq!(http.attachment("demo-0002", &message.id, &message.attachments[0].id).await.unwrap(), None);
+    let read = http.message(id, &reply.id).await.unwrap().unwrap();
+    assert!(read.read_at.is_some() && read.direction == MessageDirection::FromOrganisation);
+    assert_eq!(http.messages(id).await.unwrap(), ledger.messages(id).await.unwrap());
+    b.shim.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn signed_messages_carry_five_files_of_ten_mebibytes_and_a_damaged_file_is_refused() {
+    let a = ShimA::start(|c| c.serve_hmac_secret = SecretString::from(HMAC_SECRET)).await;
+    let mut cfg = defaults();
+    cfg.backend = AccountingBackend::Http;
+    cfg.base_url = a.http();
+    cfg.hmac_secret = SecretString::from(HMAC_SECRET);
+    cfg.timeout_secs = 30;
+    let http = HttpAccounting::from_config(&cfg).unwrap();
+    let id = "demo-0002";
+    // Five files at the limit (the contract server stores what the shim already checked).
+    let files: Vec<_> = (0..5u8)
+        .map(|n| {
+            let mut bytes = vec![b'a' + n; MAX_FILE_BYTES as usize];
+            bytes[..8].copy_from_slice(&u64::from(n).to_be_bytes());
+            file(&format!("скан-{n}.pdf"), FileType::Pdf, bytes)
+        })
+        .collect();
+    let now = time::OffsetDateTime::now_utc();
+    let sent = http.send_message(id, &key(), "Пять сканов", &files, now).await.unwrap();
+    assert_eq!(sent.attachments.len(), 5);
+    let last = http.attachment(id, &sent.id, &sent.attachments[4].id).await.unwrap().unwrap();
+    assert_eq!(last.bytes, files[4].bytes);
+    assert_eq!((last.info.file_name.as_str(), last.info.size), ("скан-4.pdf", MAX_FILE_BYTES));
+    assert_eq!(http.upload_bytes(id).await.unwrap(), 5 * MAX_FILE_BYTES);
+
+    // A file whose bytes do not hash to its sha256 is refused (400), and nothing is stored.
+    let mut damaged = file("справка.pdf", FileType::Pdf, samples::pdf());
+    damaged.sha256 = hex::encode([0u8; 32]);
+    unavailable(http.send_message(id, &key(), "Справка", &[damaged], now).await);
+    let raw = reqwest::Client::builder().no_proxy().build().unwrap();
+    let body = serde_json::to_vec(&json!({"text": "x", "sent_at": "2026-11-22T09:00:00Z", "files": []})).unwrap();
+    let target = format!("/v1/clients/{id}/messages");
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp();
+    let r = raw
+        .post(format!("{}{target}", a.http()))
+        .header(TIMESTAMP_HEADER, ts.to_string())
+        .header(SIGNATURE_HEADER, signature::sign(HMAC_SECRET.as_bytes(), "POST", &target, ts, &body))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "no Idempotency-Key");
+    assert_eq!(a.ledger().messages(id).await.unwrap().len(), http.messages(id).await.unwrap().len());
+    assert_eq!(a.ledger().messages(id).await.unwrap().iter().filter(|m| m.direction == MessageDirection::FromClient).count(), 1);
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_write_whose_answer_is_lost_is_repeated_under_its_key_and_makes_one_object() {
+    use kabinet_tests::faulty::FaultyAccounting;
+    let accounting = FaultyAccounting::start().await;
+    let http = HttpAccounting::from_config(&accounting.client_config(2, 2)).unwrap();
+    let ledger = &accounting.ledger;
+    let id = "demo-0001";
+    let product = ledger.products().await.unwrap().loan[0].clone();
+    let app = loan_application(&product, product.min_amount);
+    let now = time::OffsetDateTime::now_utc();
+    let before = ledger.applications(id).await.unwrap().len();
+
+    // Made, then answered 503 twice: the third attempt gets the first application.
+    accounting.lose_next_write_answers(2);
+    let made = http.create_application(id, &key(), &app, today(), now).await.unwrap();
+    let held = ledger.applications(id).await.unwrap();
+    assert_eq!(held.len(), before + 1);
+    assert!(held.contains(&made));
+
+    let messages_before = ledger.messages(id).await.unwrap().len();
+    accounting.lose_next_write_answers(1);
+    let files = [file("схема.png", FileType::Png, samples::png(32, 32))];
+    let sent = http.send_message(id, &key(), "Схема во вложении", &files, now).await.unwrap();
+    assert_eq!(ledger.messages(id).await.unwrap().len(), messages_before + 1);
+    assert_eq!(ledger.message(id, &sent.id).await.unwrap(), Some(sent));
+
+    // More lost answers than attempts: the shim sees a failure, yet one application exists,
+    // and the client's retry under the same key gets it without making another.
+    accounting.lose_next_write_answers(3);
+    let k = key();
+    let m = unavailable(http.create_application(id, &k, &app, today(), now).await);
+    assert!(m.contains("3 attempts"), "{m}");
+    assert_eq!(ledger.applications(id).await.unwrap().len(), before + 2);
+    let later = http.create_application(id, &k, &app, today(), now).await.unwrap();
+    assert_eq!(ledger.applications(id).await.unwrap().len(), before + 2);
+    assert!(ledger.applications(id).await.unwrap().contains(&later));
 }

@@ -1,29 +1,34 @@
 //! `HttpAccounting`: the `Accounting` port over the published accounting contract
 //! (docs/accounting-contract.md), for organisations whose own accounting system is the
 //! system of record. Mutual TLS with the server's CA pinned, optional HMAC signatures, a
-//! timeout per request and a few quick retries for reads only.
+//! timeout per request and a few quick retries — for reads, and for writes because every
+//! write carries an idempotency key (or, marking a message read, is idempotent by nature).
 
 use std::path::Path;
 use std::time::Duration;
 
+use base64::Engine as _;
 use kabinet_api::cabinet::{
-    ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView,
+    Application, ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView,
 };
+use kabinet_api::messages::{AttachmentInfo, FileType, Message, MessageDirection, MAX_FILE_BYTES};
+use kabinet_api::requests::{ApplicationPreview, ApplicationsView, NewApplication, ProductsView};
 use kabinet_api::Phone;
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
-use time::Date;
+use sha2::{Digest, Sha256};
+use time::{Date, OffsetDateTime};
 use url::Url;
 
 use super::contract::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use super::contract::{tls, ClientCard, ContractError, ContractErrorCode, LookupAnswer, LookupRequest};
+use super::contract::{
+    attachment_headers, tls, ClientCard, ContractError, ContractErrorCode, LookupAnswer, LookupRequest, MessageList,
+    NewFile, NewMessage, ReadAnswer, UploadBytes, IDEMPOTENCY_KEY_HEADER,
+};
 use super::{Accounting, AccountingError, AttachmentFile, ClientRecord, FullName, NewAttachment};
-use kabinet_api::cabinet::Application;
-use kabinet_api::messages::Message;
-use kabinet_api::requests::{ApplicationPreview, NewApplication, ProductsView};
-use time::OffsetDateTime;
+use crate::clock::format_utc;
 use crate::config::AccountingConfig;
 
 /// Pause before retry n (1-based): 100 ms, 200 ms, 400 ms … A reader waits at most a second
@@ -32,11 +37,29 @@ fn backoff(retry: u32) -> Duration {
     Duration::from_millis(100 << (retry - 1).min(4))
 }
 
-/// Whether a call may be repeated. Only reads are retried: a write repeated after a timeout
-/// could happen twice (writes will carry an Idempotency-Key when they arrive).
+/// What a call is, for how it is repeated and how much of its answer is read. Every kind is
+/// repeated after a timeout, a refused connection or a 5xx (`read_retries` times): reads
+/// change nothing, and writes carry an Idempotency-Key, so the accounting side answers a
+/// repeat with the first result and a write lost on the way back is not made twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    /// A JSON read (a GET, or the lookup's POST).
     Read,
+    /// A JSON write with an Idempotency-Key (or idempotent by nature, as a read mark).
+    IdempotentWrite,
+    /// A file's bytes: up to 10 MiB, more than any JSON answer may be.
+    Download,
+}
+
+impl Kind {
+    /// The largest answer read for this kind of call.
+    fn answer_cap(self) -> usize {
+        match self {
+            Kind::Read | Kind::IdempotentWrite => MAX_ANSWER_BYTES,
+            // The largest file and a margin; the headers carry the rest.
+            Kind::Download => MAX_FILE_BYTES as usize + 1024 * 1024,
+        }
+    }
 }
 
 /// The adapter. Debug shows where it points, never the secret or the key.
@@ -59,11 +82,19 @@ impl std::fmt::Debug for HttpAccounting {
     }
 }
 
+/// A successful answer.
+struct Answer {
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
 /// What one attempt came to.
 enum Attempt {
-    Ok(Vec<u8>),
+    Ok(Answer),
     /// The contract's own 404 `not_found`: the client or the object of this client is absent.
     Absent,
+    /// The contract's 422 `rejected` with a reason this shim knows: final, never repeated.
+    Refused(kabinet_api::ErrorCode),
     /// Worth another try (reads only): timeout, no connection, 5xx.
     Transient(String),
     Failed(String),
@@ -126,7 +157,8 @@ impl HttpAccounting {
         Ok(url)
     }
 
-    /// Sends one call, retrying reads on transient failures; `Ok(None)` for the contract's 404.
+    /// Sends one call, repeating it on transient failures (see [`Kind`]); `Ok(None)` for the
+    /// contract's 404. `key` is the write's Idempotency-Key: the same on every attempt.
     async fn call(
         &self,
         op: &str,
@@ -134,18 +166,18 @@ impl HttpAccounting {
         method: Method,
         url: Url,
         body: Vec<u8>,
-    ) -> Result<Option<Vec<u8>>, AccountingError> {
-        let attempts = 1 + match kind {
-            Kind::Read => self.read_retries,
-        };
+        key: Option<&str>,
+    ) -> Result<Option<Answer>, AccountingError> {
+        let attempts = 1 + self.read_retries;
         let mut last = String::new();
         for n in 0..attempts {
             if n > 0 {
                 tokio::time::sleep(backoff(n)).await;
             }
-            match self.attempt(&method, &url, &body).await {
-                Attempt::Ok(bytes) => return Ok(Some(bytes)),
+            match self.attempt(kind, &method, &url, &body, key).await {
+                Attempt::Ok(answer) => return Ok(Some(answer)),
                 Attempt::Absent => return Ok(None),
+                Attempt::Refused(code) => return Err(AccountingError::Refused(code)),
                 Attempt::Failed(m) => return Err(AccountingError::Unavailable(format!("accounting {op}: {m}"))),
                 Attempt::Transient(m) => {
                     tracing::debug!(op, attempt = n + 1, attempts, error = %m, "accounting call failed");
@@ -156,11 +188,14 @@ impl HttpAccounting {
         Err(AccountingError::Unavailable(format!("accounting {op}: {last} (after {attempts} attempts)")))
     }
 
-    async fn attempt(&self, method: &Method, url: &Url, body: &[u8]) -> Attempt {
-        let mut req =
-            self.http.request(method.clone(), url.clone()).timeout(self.timeout).header(ACCEPT, "application/json");
+    async fn attempt(&self, kind: Kind, method: &Method, url: &Url, body: &[u8], key: Option<&str>) -> Attempt {
+        let accept = if kind == Kind::Download { "application/octet-stream" } else { "application/json" };
+        let mut req = self.http.request(method.clone(), url.clone()).timeout(self.timeout).header(ACCEPT, accept);
         if *method != Method::GET {
             req = req.header(CONTENT_TYPE, "application/json").body(body.to_vec());
+        }
+        if let Some(key) = key {
+            req = req.header(IDEMPOTENCY_KEY_HEADER, key);
         }
         if let Some(secret) = &self.hmac {
             // Signed per attempt: a retry carries a fresh timestamp.
@@ -177,15 +212,31 @@ impl HttpAccounting {
             Err(e) => return self.transport(e),
         };
         let status = res.status();
-        let bytes = match read_capped(res).await {
+        let headers = res.headers().clone();
+        let cap = kind.answer_cap();
+        let bytes = match read_capped(res, cap).await {
             Ok(b) => b,
             Err(ReadError::Transport(e)) => return self.transport(e),
-            Err(ReadError::TooLarge) => return Attempt::Failed(format!("the answer is over {MAX_ANSWER_BYTES} bytes")),
+            Err(ReadError::TooLarge) => return Attempt::Failed(format!("the answer is over {cap} bytes")),
         };
-        let code = serde_json::from_slice::<ContractError>(&bytes).ok().map(|e| e.code);
+        if matches!(status, StatusCode::OK | StatusCode::CREATED) {
+            return Attempt::Ok(Answer { headers, body: bytes });
+        }
+        let error = serde_json::from_slice::<ContractError>(&bytes).ok();
+        let code = error.as_ref().map(|e| e.code);
         match status {
-            StatusCode::OK => Attempt::Ok(bytes),
             StatusCode::NOT_FOUND if code == Some(ContractErrorCode::NotFound) => Attempt::Absent,
+            StatusCode::UNPROCESSABLE_ENTITY if code == Some(ContractErrorCode::Rejected) => {
+                match error.as_ref().and_then(ContractError::refusal) {
+                    Some(reason) => Attempt::Refused(reason),
+                    // A reason from a newer contract, or none: the shim cannot tell the client
+                    // what to change, so it is a failure, not a guess.
+                    None => Attempt::Failed(format!(
+                        "HTTP 422 rejected with an unknown reason {:?}",
+                        error.and_then(|e| e.reason).unwrap_or_default()
+                    )),
+                }
+            }
             // Any other 404 is a wrong base_url or a proxy's page, not "absent": showing an
             // empty cabinet then would hide the fault.
             StatusCode::NOT_FOUND => {
@@ -231,10 +282,40 @@ impl HttpAccounting {
         as_of: Date,
     ) -> Result<Option<T>, AccountingError> {
         let url = self.url(segments, Some(as_of))?;
-        match self.call(op, Kind::Read, Method::GET, url, Vec::new()).await? {
-            Some(bytes) => parse(op, &bytes).map(Some),
+        self.read(op, url).await
+    }
+
+    /// A JSON GET; `None` for the contract's 404.
+    async fn read<T: DeserializeOwned>(&self, op: &str, url: Url) -> Result<Option<T>, AccountingError> {
+        match self.call(op, Kind::Read, Method::GET, url, Vec::new(), None).await? {
+            Some(answer) => parse(op, &answer.body).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// A JSON POST that changes something, under `key`. The contract's 404 here means the
+    /// client or the object the write names is not there (or not theirs): a refusal with
+    /// `not_found`, as the built-in ledger answers it.
+    async fn write<T: DeserializeOwned>(
+        &self,
+        op: &str,
+        url: Url,
+        body: Vec<u8>,
+        key: Option<&str>,
+    ) -> Result<T, AccountingError> {
+        match self.call(op, Kind::IdempotentWrite, Method::POST, url, body, key).await? {
+            Some(answer) => parse(op, &answer.body),
+            None => Err(AccountingError::Refused(kabinet_api::ErrorCode::NotFound)),
+        }
+    }
+
+    /// The URL of a path under `/v1/` with these query pairs.
+    fn url_with(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Url, AccountingError> {
+        let mut url = self.url(segments, None)?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
     }
 }
 
@@ -256,16 +337,18 @@ impl Accounting for HttpAccounting {
         let url = self.url(&["client-lookup"], None)?;
         // A POST that only reads (the body keeps names and phones out of URLs), so it is
         // retried like the GETs.
-        match self.call("lookup", Kind::Read, Method::POST, url, body).await? {
-            Some(bytes) => Ok(Some(parse::<LookupAnswer>("lookup", &bytes)?.client_id)),
+        match self.call("lookup", Kind::Read, Method::POST, url, body, None).await? {
+            Some(answer) => Ok(Some(parse::<LookupAnswer>("lookup", &answer.body)?.client_id)),
             None => Ok(None),
         }
     }
 
     async fn client(&self, id: &str) -> Result<Option<ClientRecord>, AccountingError> {
         let url = self.url(&["clients", id], None)?;
-        let Some(bytes) = self.call("client", Kind::Read, Method::GET, url, Vec::new()).await? else { return Ok(None) };
-        let card: ClientCard = parse("client", &bytes)?;
+        let Some(answer) = self.call("client", Kind::Read, Method::GET, url, Vec::new(), None).await? else {
+            return Ok(None);
+        };
+        let card: ClientCard = parse("client", &answer.body)?;
         // The shim checks the owner too (A21): a card of anyone else is a fault, not an answer.
         if card.id != id {
             return Err(AccountingError::Unavailable("accounting client: the answer is about another client".into()));
@@ -324,43 +407,186 @@ impl Accounting for HttpAccounting {
         view.ok_or_else(|| list_absent("contributions"))
     }
 
-    // CONTRACT-V2: applications and messages are not in the published contract yet.
     async fn products(&self) -> Result<ProductsView, AccountingError> {
-        Err(not_in_contract("products"))
+        let url = self.url(&["products"], None)?;
+        // Products are the organisation's: there is always an answer, never "absent".
+        self.read("products", url)
+            .await?
+            .ok_or_else(|| AccountingError::Unavailable("accounting products: not_found for the products".into()))
     }
-    async fn preview_application(&self, _: &str, _: &NewApplication, _: Date) -> Result<ApplicationPreview, AccountingError> {
-        Err(not_in_contract("preview_application"))
+
+    async fn preview_application(
+        &self,
+        client_id: &str,
+        application: &NewApplication,
+        today: Date,
+    ) -> Result<ApplicationPreview, AccountingError> {
+        let url = self.url(&["clients", client_id, "applications", "preview"], Some(today))?;
+        let body = serde_json::to_vec(application).expect("an application serialises");
+        // A preview writes nothing: a read, though a POST (the body is the application).
+        let preview: ApplicationPreview = match self.call("preview", Kind::Read, Method::POST, url, body, None).await? {
+            Some(answer) => parse("preview", &answer.body)?,
+            None => return Err(AccountingError::Refused(kabinet_api::ErrorCode::NotFound)),
+        };
+        if preview_kind(&preview) != application.kind() {
+            return Err(AccountingError::Unavailable("accounting preview: the answer is of another kind".into()));
+        }
+        Ok(preview)
     }
-    async fn create_application(&self, _: &str, _: &str, _: &NewApplication, _: Date, _: OffsetDateTime)
-        -> Result<Application, AccountingError> {
-        Err(not_in_contract("create_application"))
+
+    async fn create_application(
+        &self,
+        client_id: &str,
+        key: &str,
+        application: &NewApplication,
+        today: Date,
+        now: OffsetDateTime,
+    ) -> Result<Application, AccountingError> {
+        let at = format_utc(now);
+        let day = today.to_string();
+        let url = self.url_with(&["clients", client_id, "applications"], &[("as_of", &day), ("at", &at)])?;
+        let body = serde_json::to_vec(application).expect("an application serialises");
+        let made: Application = self.write("create_application", url, body, Some(key)).await?;
+        if made.kind != application.kind() {
+            return Err(AccountingError::Unavailable(
+                "accounting create_application: the answer is an application of another kind".into(),
+            ));
+        }
+        Ok(made)
     }
-    async fn applications(&self, _: &str) -> Result<Vec<Application>, AccountingError> {
-        Err(not_in_contract("applications"))
+
+    async fn applications(&self, client_id: &str) -> Result<Vec<Application>, AccountingError> {
+        let url = self.url(&["clients", client_id, "applications"], None)?;
+        let view: Option<ApplicationsView> = self.read("applications", url).await?;
+        Ok(view.ok_or_else(|| list_absent("applications"))?.applications)
     }
-    async fn messages(&self, _: &str) -> Result<Vec<Message>, AccountingError> {
-        Err(not_in_contract("messages"))
+
+    async fn messages(&self, client_id: &str) -> Result<Vec<Message>, AccountingError> {
+        let url = self.url(&["clients", client_id, "messages"], None)?;
+        let list: Option<MessageList> = self.read("messages", url).await?;
+        Ok(list.ok_or_else(|| list_absent("messages"))?.messages)
     }
-    async fn message(&self, _: &str, _: &str) -> Result<Option<Message>, AccountingError> {
-        Err(not_in_contract("message"))
+
+    async fn message(&self, client_id: &str, message_id: &str) -> Result<Option<Message>, AccountingError> {
+        if !carried(message_id) {
+            return Ok(None);
+        }
+        let url = self.url(&["clients", client_id, "messages", message_id], None)?;
+        let m: Option<Message> = self.read("message", url).await?;
+        if m.as_ref().is_some_and(|m| m.id != message_id) {
+            return Err(AccountingError::Unavailable("accounting message: the answer is about another message".into()));
+        }
+        Ok(m)
     }
-    async fn mark_read(&self, _: &str, _: &str, _: OffsetDateTime) -> Result<bool, AccountingError> {
-        Err(not_in_contract("mark_read"))
+
+    async fn mark_read(&self, client_id: &str, message_id: &str, at: OffsetDateTime) -> Result<bool, AccountingError> {
+        if !carried(message_id) {
+            return Ok(false);
+        }
+        let at = format_utc(at);
+        let url = self.url_with(&["clients", client_id, "messages", message_id, "read"], &[("at", &at)])?;
+        // Idempotent by nature (a second mark changes nothing), so no key is needed to repeat it.
+        match self.call("mark_read", Kind::IdempotentWrite, Method::POST, url, Vec::new(), None).await? {
+            Some(answer) => Ok(parse::<ReadAnswer>("mark_read", &answer.body)?.newly_read),
+            // Not theirs or not there: nothing was marked, as the built-in ledger answers.
+            None => Ok(false),
+        }
     }
-    async fn send_message(&self, _: &str, _: &str, _: &str, _: &[NewAttachment], _: OffsetDateTime)
-        -> Result<Message, AccountingError> {
-        Err(not_in_contract("send_message"))
+
+    async fn send_message(
+        &self,
+        client_id: &str,
+        key: &str,
+        text: &str,
+        files: &[NewAttachment],
+        at: OffsetDateTime,
+    ) -> Result<Message, AccountingError> {
+        let url = self.url(&["clients", client_id, "messages"], None)?;
+        let body = serde_json::to_vec(&NewMessage {
+            text: text.to_owned(),
+            sent_at: format_utc(at),
+            files: files
+                .iter()
+                .map(|f| NewFile {
+                    file_name: f.file_name.clone(),
+                    content_type: f.content_type,
+                    sha256: f.sha256.clone(),
+                    content_base64: base64::engine::general_purpose::STANDARD.encode(&f.bytes),
+                })
+                .collect(),
+        })
+        .expect("a message serialises");
+        let sent: Message = self.write("send_message", url, body, Some(key)).await?;
+        if sent.direction != MessageDirection::FromClient {
+            return Err(AccountingError::Unavailable(
+                "accounting send_message: the answer is a message from the organisation".into(),
+            ));
+        }
+        Ok(sent)
     }
-    async fn attachment(&self, _: &str, _: &str, _: &str) -> Result<Option<AttachmentFile>, AccountingError> {
-        Err(not_in_contract("attachment"))
+
+    async fn attachment(
+        &self,
+        client_id: &str,
+        message_id: &str,
+        attachment_id: &str,
+    ) -> Result<Option<AttachmentFile>, AccountingError> {
+        if !carried(message_id) || !carried(attachment_id) {
+            return Ok(None);
+        }
+        let url = self.url(&["clients", client_id, "messages", message_id, "attachments", attachment_id], None)?;
+        let Some(answer) = self.call("attachment", Kind::Download, Method::GET, url, Vec::new(), None).await? else {
+            return Ok(None);
+        };
+        let info = attachment_info(&answer.headers, &answer.body)?;
+        if info.id != attachment_id {
+            return Err(AccountingError::Unavailable("accounting attachment: the answer is another file".into()));
+        }
+        Ok(Some(AttachmentFile { info, bytes: answer.body }))
     }
-    async fn upload_bytes(&self, _: &str) -> Result<u64, AccountingError> {
-        Err(not_in_contract("upload_bytes"))
+
+    async fn upload_bytes(&self, client_id: &str) -> Result<u64, AccountingError> {
+        let url = self.url(&["clients", client_id, "upload-bytes"], None)?;
+        let n: Option<UploadBytes> = self.read("upload_bytes", url).await?;
+        Ok(n.ok_or_else(|| list_absent("upload_bytes"))?.bytes)
     }
 }
 
-fn not_in_contract(op: &str) -> AccountingError {
-    AccountingError::Unavailable(format!("accounting {op}: not in contract v1"))
+fn preview_kind(p: &ApplicationPreview) -> kabinet_api::requests::ApplicationKind {
+    use kabinet_api::requests::ApplicationKind as K;
+    match p {
+        ApplicationPreview::Loan { .. } => K::Loan,
+        ApplicationPreview::EarlyRepayment { .. } => K::EarlyRepayment,
+        ApplicationPreview::Savings { .. } => K::Savings,
+        ApplicationPreview::EarlyWithdrawal { .. } => K::EarlyWithdrawal,
+    }
+}
+
+/// The file's description from the download's headers, checked against its bytes: a file
+/// damaged or swapped on the way is a fault, never handed to the client.
+fn attachment_info(headers: &HeaderMap, bytes: &[u8]) -> Result<AttachmentInfo, AccountingError> {
+    let fault = |m: &str| AccountingError::Unavailable(format!("accounting attachment: {m}"));
+    let text = |name: &str| -> Result<String, AccountingError> {
+        let raw = headers.get(name).and_then(|v| v.to_str().ok()).ok_or_else(|| fault(&format!("no {name} header")))?;
+        // Percent-encoded UTF-8 as in a query ("+" or "%20" for a space).
+        Ok(url::form_urlencoded::parse(format!("v={raw}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default())
+    };
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    if !text(attachment_headers::SHA256)?.eq_ignore_ascii_case(&sha256) {
+        return Err(fault("the bytes do not match their sha256"));
+    }
+    let content_type = FileType::from_mime(&text(attachment_headers::CONTENT_TYPE)?)
+        .ok_or_else(|| fault("not a JPEG, PNG or PDF"))?;
+    Ok(AttachmentInfo {
+        id: text(attachment_headers::ID)?,
+        file_name: text(attachment_headers::FILE_NAME)?,
+        content_type,
+        size: bytes.len() as u64,
+        sha256,
+    })
 }
 
 /// Whether an id a client typed can travel as a path segment. One that cannot (empty, `.`,
@@ -385,13 +611,13 @@ enum ReadError {
     TooLarge,
 }
 
-async fn read_capped(mut res: reqwest::Response) -> Result<Vec<u8>, ReadError> {
-    if res.content_length().is_some_and(|n| n > MAX_ANSWER_BYTES as u64) {
+async fn read_capped(mut res: reqwest::Response, cap: usize) -> Result<Vec<u8>, ReadError> {
+    if res.content_length().is_some_and(|n| n > cap as u64) {
         return Err(ReadError::TooLarge);
     }
     let mut out = Vec::new();
     while let Some(chunk) = res.chunk().await.map_err(ReadError::Transport)? {
-        if out.len() + chunk.len() > MAX_ANSWER_BYTES {
+        if out.len() + chunk.len() > cap {
             return Err(ReadError::TooLarge);
         }
         out.extend_from_slice(&chunk);

@@ -29,6 +29,34 @@ pub mod paths {
     pub const SAVINGS: &str = "/v1/clients/{client_id}/savings";
     pub const SAVING: &str = "/v1/clients/{client_id}/savings/{savings_id}";
     pub const CONTRIBUTIONS: &str = "/v1/clients/{client_id}/contributions";
+    /// Not under `/v1/clients/`: products are the organisation's, not a client's.
+    pub const PRODUCTS: &str = "/v1/products";
+    pub const APPLICATIONS: &str = "/v1/clients/{client_id}/applications";
+    pub const APPLICATION_PREVIEW: &str = "/v1/clients/{client_id}/applications/preview";
+    pub const MESSAGES: &str = "/v1/clients/{client_id}/messages";
+    pub const MESSAGE: &str = "/v1/clients/{client_id}/messages/{message_id}";
+    pub const MESSAGE_READ: &str = "/v1/clients/{client_id}/messages/{message_id}/read";
+    pub const ATTACHMENT: &str = "/v1/clients/{client_id}/messages/{message_id}/attachments/{attachment_id}";
+    pub const UPLOAD_BYTES: &str = "/v1/clients/{client_id}/upload-bytes";
+}
+
+/// Header of every write: the key the shim made once per client submission. The accounting
+/// side answers a repeated key of the same client with the first result and creates nothing,
+/// which is what lets the shim repeat a write after a timeout.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+
+/// Headers of an attachment download (the body is the file's bytes). Values that may hold
+/// any text (the id, the file name) are percent-encoded UTF-8, as in a URL query, because a
+/// header value is ASCII.
+pub mod attachment_headers {
+    /// The attachment's id, percent-encoded; equals the path's.
+    pub const ID: &str = "x-kabinet-attachment-id";
+    /// The name to show and to save under, percent-encoded UTF-8.
+    pub const FILE_NAME: &str = "x-kabinet-file-name";
+    /// `image/jpeg`, `image/png` or `application/pdf`.
+    pub const CONTENT_TYPE: &str = "x-kabinet-content-type";
+    /// Lower-case hex SHA-256 of the body.
+    pub const SHA256: &str = "x-kabinet-sha256";
 }
 
 /// Body of `POST /v1/client-lookup`: who is trying to register or sign in.
@@ -76,12 +104,88 @@ pub struct AsOfQuery {
     pub as_of: String,
 }
 
+/// Query of a write that also needs the shim's clock: a new application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfAtQuery {
+    /// The organisation's calendar day the application is made on, `YYYY-MM-DD`.
+    #[param(example = "2026-11-22")]
+    pub as_of: String,
+    /// The instant it is made, UTC, RFC 3339.
+    #[param(example = "2026-11-22T09:00:00Z")]
+    pub at: String,
+}
+
+/// Query of marking a message read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AtQuery {
+    /// The instant the client opened the message, UTC, RFC 3339.
+    #[param(example = "2026-11-22T09:00:00Z")]
+    pub at: String,
+}
+
+/// The client's messages, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MessageList {
+    pub messages: Vec<kabinet_api::messages::Message>,
+}
+
+/// Answer of marking a message read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReadAnswer {
+    /// True only for the call that marked it: false when it was already read, or when it is
+    /// the client's own message (only messages from the organisation are read by the client).
+    pub newly_read: bool,
+}
+
+/// Body of `POST /v1/clients/{client_id}/messages`: a message from the client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    /// The client's text, checked by the shim (1 to 4000 characters).
+    pub text: String,
+    /// When the client sent it, UTC, RFC 3339.
+    pub sent_at: String,
+    /// Up to five files, in the client's order.
+    #[serde(default)]
+    pub files: Vec<NewFile>,
+}
+
+/// A file of a new message, already checked and cleaned by the shim (images re-encoded
+/// without metadata, PDFs without active content): store exactly these bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFile {
+    /// The name to show and to save under; never use it as a storage path.
+    pub file_name: String,
+    pub content_type: kabinet_api::messages::FileType,
+    /// Lower-case hex SHA-256 of the bytes; the server refuses a mismatch with 400.
+    pub sha256: String,
+    /// The bytes, standard base64 with padding; at most 10 MiB decoded.
+    pub content_base64: String,
+}
+
+/// Answer of `GET /v1/clients/{client_id}/upload-bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UploadBytes {
+    /// The sizes of every file the client has sent, summed, in bytes.
+    pub bytes: u64,
+}
+
 /// Body of every error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ContractError {
     pub code: ContractErrorCode,
     /// For people reading logs; never shown to clients, never parsed.
     pub message: String,
+    /// With `rejected` only: why, as a kabinet error code the shim shows the client
+    /// (`amount_out_of_range`, `contract_closed`, …). A string here so that an error answer
+    /// with a reason this shim does not know still reads as an error (the shim then treats the
+    /// call as failed rather than guessing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<kabinet_api::ErrorCode>)]
+    pub reason: Option<String>,
 }
 
 /// Stable error codes of the contract.
@@ -100,14 +204,32 @@ pub enum ContractErrorCode {
     UnknownRoute,
     /// 405: the path exists with another method.
     MethodNotAllowed,
-    /// 503: the accounting system cannot answer now; the shim retries reads and then shows a
-    /// retry to the client.
+    /// 422: the accounting system refuses the request for a reason the client can act on
+    /// (`reason` says which); nothing was written. Never retried.
+    Rejected,
+    /// 503: the accounting system cannot answer now; the shim retries reads (and writes, which
+    /// carry an idempotency key) and then shows a retry to the client.
     Unavailable,
 }
 
 impl ContractError {
     pub fn new(code: ContractErrorCode, message: impl Into<String>) -> Self {
-        ContractError { code, message: message.into() }
+        ContractError { code, message: message.into(), reason: None }
+    }
+
+    /// A `rejected` answer for `reason`.
+    pub fn rejected(reason: kabinet_api::ErrorCode) -> Self {
+        let reason = serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_owned));
+        ContractError { code: ContractErrorCode::Rejected, message: "refused by accounting".into(), reason }
+    }
+
+    /// The kabinet code of a `rejected` answer; `None` for another code or a reason this
+    /// shim does not know.
+    pub fn refusal(&self) -> Option<kabinet_api::ErrorCode> {
+        if self.code != ContractErrorCode::Rejected {
+            return None;
+        }
+        serde_json::from_value(serde_json::Value::String(self.reason.clone()?)).ok()
     }
 }
 

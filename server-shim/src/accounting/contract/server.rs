@@ -11,27 +11,41 @@ use std::time::Duration;
 use axum::body::{to_bytes, Body};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use kabinet_api::cabinet::{ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView};
+use base64::Engine as _;
+use kabinet_api::cabinet::{Application, ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView};
+use kabinet_api::messages::{Message, MAX_FILES, MAX_FILE_BYTES};
+use kabinet_api::requests::{ApplicationPreview, ApplicationsView, NewApplication, ProductsView};
 use kabinet_api::Phone;
 use secrecy::{ExposeSecret, SecretString};
-use time::Date;
+use sha2::{Digest, Sha256};
+use time::{Date, OffsetDateTime};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
 use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use super::{tls, AsOfQuery, ClientCard, ContractError, ContractErrorCode, LookupAnswer, LookupRequest};
-use crate::accounting::{AccountingError, DynAccounting, FullName};
+use super::signature::{self, MAX_SKEW_SECS, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use super::{
+    attachment_headers, tls, AsOfAtQuery, AsOfQuery, AtQuery, ClientCard, ContractError, ContractErrorCode,
+    LookupAnswer, LookupRequest, MessageList, NewMessage, ReadAnswer, UploadBytes, IDEMPOTENCY_KEY_HEADER,
+};
+use crate::accounting::{AccountingError, DynAccounting, FullName, NewAttachment};
 use crate::config::AccountingConfig;
 
 /// Requests are a few hundred bytes; the limit also bounds what an unsigned request can make
 /// the server read before it is refused.
 const BODY_LIMIT: usize = 64 * 1024;
+
+/// A new message: five files of 10 MiB, base64 (4 bytes for 3), with the text and the JSON
+/// around them. Admitted on that one route only.
+pub const MESSAGE_BODY_LIMIT: usize = 70 * 1024 * 1024;
+
+/// The longest idempotency key accepted; the shim sends a UUID (36 characters).
+const MAX_KEY_CHARS: usize = 200;
 
 /// How the contract server authenticates its callers. Debug shows which checks are on, never
 /// the secret.
@@ -80,10 +94,12 @@ impl ContractAuth {
 #[openapi(
     info(
         title = "kabinet accounting contract",
-        version = "1.0.0",
+        version = "1.1.0",
         description = "What an accounting system implements so the kabinet shim can use it as the system of record. \
             Every call is about one client whose id is in the path; an object of another client answers 404 `not_found`, \
-            exactly like one that does not exist. Nothing lists clients. Authentication: mutual TLS (a client certificate \
+            exactly like one that does not exist. Nothing lists clients. Writes carry an `Idempotency-Key`: the same \
+            client with the same key gets the first result and nothing is created, so the shim may repeat a write. \
+            A refusal the client can act on is 422 `rejected` with a `reason`. Authentication: mutual TLS (a client certificate \
             from the CA agreed with the organisation) and/or the `X-Kabinet-Signature` HMAC header. Errors are \
             `ContractError` JSON. See docs/accounting-contract.md."
     ),
@@ -92,7 +108,9 @@ impl ContractAuth {
         (name = "clients", description = "Finding a client at sign-in and reading their card"),
         (name = "loans", description = "Loan applications and contracts with schedules and operations"),
         (name = "savings", description = "Savings applications and contracts"),
-        (name = "contributions", description = "Returnable (паевой) and membership (членский) contributions")
+        (name = "contributions", description = "Returnable (паевой) and membership (членский) contributions"),
+        (name = "applications", description = "Products, previews and the four kinds of application (idempotent writes)"),
+        (name = "messages", description = "The client's conversation with the organisation, with files (idempotent writes)")
     )
 )]
 struct ContractDoc;
@@ -139,6 +157,25 @@ pub fn documented_routes() -> OpenApiRouter<DynAccounting> {
         .routes(routes!(savings))
         .routes(routes!(saving))
         .routes(routes!(contributions))
+        .routes(routes!(products))
+        .routes(routes!(preview_application))
+        .routes(routes!(applications, create_application))
+        // The only route that takes files; the GET on the same path reads no body.
+        .routes(routes!(messages, send_message).layer(DefaultBodyLimit::max(MESSAGE_BODY_LIMIT)))
+        .routes(routes!(message))
+        .routes(routes!(mark_read))
+        .routes(routes!(attachment))
+        .routes(routes!(upload_bytes))
+}
+
+/// How much of a request body the signature check may read: a new message may carry files,
+/// every other request is small.
+fn body_limit(method: &Method, path: &str) -> usize {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        (&Method::POST, ["v1", "clients", _, "messages"]) => MESSAGE_BODY_LIMIT,
+        _ => BODY_LIMIT,
+    }
 }
 
 /// The contract as an axum router over `accounting`; with `hmac` every request must be signed.
@@ -192,12 +229,20 @@ pub async fn serve(
 
 async fn require_signature(State(secret): State<Arc<SecretString>>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // Before reading a body that may be tens of megabytes: a request without a fresh
+    // timestamp is refused unread (verify below says the same again, with the signature).
+    let fresh = header(TIMESTAMP_HEADER)
+        .and_then(|t| t.parse::<i64>().ok())
+        .is_some_and(|t| (now - t).abs() <= MAX_SKEW_SECS);
+    if !fresh || header(SIGNATURE_HEADER).is_none() {
+        return unauthorized("the timestamp or signature is missing or stale");
+    }
+    let Ok(bytes) = to_bytes(body, body_limit(&parts.method, parts.uri.path())).await else {
         return unauthorized("the body is unreadable or too large");
     };
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let target = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if let Err(e) = signature::verify(
         secret.expose_secret().as_bytes(),
         parts.method.as_str(),
@@ -223,6 +268,7 @@ fn unauthorized(reason: &str) -> Response {
 enum Failure {
     BadRequest(String),
     NotFound,
+    Rejected(kabinet_api::ErrorCode),
     Unavailable(String),
 }
 
@@ -230,8 +276,9 @@ impl From<AccountingError> for Failure {
     fn from(e: AccountingError) -> Self {
         match e {
             AccountingError::Unavailable(m) => Failure::Unavailable(m),
+            // "Absent" has one spelling in the contract, whoever says it.
             AccountingError::Refused(kabinet_api::ErrorCode::NotFound) => Failure::NotFound,
-            AccountingError::Refused(code) => Failure::BadRequest(format!("refused: {code:?}")),
+            AccountingError::Refused(code) => Failure::Rejected(code),
         }
     }
 }
@@ -240,6 +287,7 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let (status, body) = match self {
             Failure::BadRequest(m) => (StatusCode::BAD_REQUEST, ContractError::new(ContractErrorCode::BadRequest, m)),
+            Failure::Rejected(code) => (StatusCode::UNPROCESSABLE_ENTITY, ContractError::rejected(code)),
             Failure::NotFound => (
                 StatusCode::NOT_FOUND,
                 ContractError::new(ContractErrorCode::NotFound, "no such client or object of this client"),
@@ -406,4 +454,254 @@ async fn contributions(
     let (id, day) = (path(id)?, as_of(q)?);
     require_client(&accounting, &id).await?;
     Ok(Json(accounting.contributions(&id, day).await?))
+}
+
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, Failure> {
+    b.map(|Json(v)| v).map_err(|e| Failure::BadRequest(e.body_text()))
+}
+
+fn instant(value: &str, what: &str) -> Result<OffsetDateTime, Failure> {
+    OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| Failure::BadRequest(format!("{what} must be an instant in RFC 3339, e.g. 2026-11-22T09:00:00Z")))
+}
+
+/// The write's idempotency key: required, as the accounting side could not otherwise tell a
+/// repeat from a new request.
+fn idempotency_key(headers: &HeaderMap) -> Result<String, Failure> {
+    let key = headers.get(IDEMPOTENCY_KEY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().trim();
+    if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
+        return Err(Failure::BadRequest(format!("the Idempotency-Key header is required (1 to {MAX_KEY_CHARS} characters)")));
+    }
+    Ok(key.to_owned())
+}
+
+/// The products a client may apply for, with their limits.
+#[utoipa::path(get, path = "/v1/products", tag = "applications",
+    responses((status = 200, body = ProductsView, description = "Loan and savings products open to applications"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim retries")))]
+async fn products(State(accounting): State<DynAccounting>) -> Answer<ProductsView> {
+    Ok(Json(accounting.products().await?))
+}
+
+/// What an application would mean if made on `as_of`, by accounting's own rules; refused
+/// exactly as the same application would be. Writes nothing.
+#[utoipa::path(post, path = "/v1/clients/{client_id}/applications/preview", tag = "applications",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client"), AsOfQuery),
+    request_body = NewApplication,
+    responses((status = 200, body = ApplicationPreview, description = "The preview, of the application's own kind"),
+        (status = 400, body = ContractError, description = "`bad_request`: a malformed as_of or body"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such client, or the contract named is not **this client's**"),
+        (status = 422, body = ContractError, description = "`rejected`: refused, `reason` says why (amount_out_of_range, term_out_of_range, invalid_date, …)"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim retries")))]
+async fn preview_application(
+    State(accounting): State<DynAccounting>,
+    id: Result<Path<String>, PathRejection>,
+    q: Result<Query<AsOfQuery>, QueryRejection>,
+    b: Result<Json<NewApplication>, JsonRejection>,
+) -> Answer<ApplicationPreview> {
+    let (id, day, application) = (path(id)?, as_of(q)?, body(b)?);
+    require_client(&accounting, &id).await?;
+    Ok(Json(accounting.preview_application(&id, &application, day).await?))
+}
+
+/// Records an application, once per (client, `Idempotency-Key`): a repeated key answers the
+/// application the first request made, and makes nothing.
+#[utoipa::path(post, path = "/v1/clients/{client_id}/applications", tag = "applications",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client"),
+        ("Idempotency-Key" = String, Header, description = "The shim's key for this submission (a UUID); required"),
+        AsOfAtQuery),
+    request_body = NewApplication,
+    responses((status = 201, body = Application, description = "The application made (or made before under this key)"),
+        (status = 400, body = ContractError, description = "`bad_request`: no Idempotency-Key, a malformed as_of, at or body"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such client, or the contract named is not **this client's**"),
+        (status = 422, body = ContractError, description = "`rejected`: refused, `reason` says why; nothing was made"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim repeats the request with the same key")))]
+async fn create_application(
+    State(accounting): State<DynAccounting>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    q: Result<Query<AsOfAtQuery>, QueryRejection>,
+    b: Result<Json<NewApplication>, JsonRejection>,
+) -> Result<(StatusCode, Json<Application>), Failure> {
+    let id = path(id)?;
+    let key = idempotency_key(&headers)?;
+    let Query(q) = q.map_err(|e| Failure::BadRequest(e.body_text()))?;
+    let day = as_of(Ok(Query(AsOfQuery { as_of: q.as_of })))?;
+    let at = instant(&q.at, "at")?;
+    let application = body(b)?;
+    require_client(&accounting, &id).await?;
+    let made = accounting.create_application(&id, &key, &application, day, at).await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// The client's applications of every kind, newest first.
+#[utoipa::path(get, path = "/v1/clients/{client_id}/applications", tag = "applications",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client")),
+    responses((status = 200, body = ApplicationsView, description = "Every application with its status and the organisation's comment"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such client"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim retries")))]
+async fn applications(
+    State(accounting): State<DynAccounting>,
+    id: Result<Path<String>, PathRejection>,
+) -> Answer<ApplicationsView> {
+    let id = path(id)?;
+    require_client(&accounting, &id).await?;
+    Ok(Json(ApplicationsView { applications: accounting.applications(&id).await? }))
+}
+
+/// The client's conversation with the organisation, newest first.
+#[utoipa::path(get, path = "/v1/clients/{client_id}/messages", tag = "messages",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client")),
+    responses((status = 200, body = MessageList, description = "Messages both ways with their files' descriptions"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such client"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim retries")))]
+async fn messages(
+    State(accounting): State<DynAccounting>,
+    id: Result<Path<String>, PathRejection>,
+) -> Answer<MessageList> {
+    let id = path(id)?;
+    require_client(&accounting, &id).await?;
+    Ok(Json(MessageList { messages: accounting.messages(&id).await? }))
+}
+
+/// Records a message from the client with its files, once per (client, `Idempotency-Key`).
+/// Each file's bytes must hash to its `sha256`.
+#[utoipa::path(post, path = "/v1/clients/{client_id}/messages", tag = "messages",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client"),
+        ("Idempotency-Key" = String, Header, description = "The shim's key for this message (a UUID); required")),
+    request_body = NewMessage,
+    responses((status = 201, body = Message, description = "The message stored (or stored before under this key)"),
+        (status = 400, body = ContractError, description = "`bad_request`: no Idempotency-Key, a malformed body, bad base64, a sha256 that does not match, more than 5 files or one over 10 MiB"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such client"),
+        (status = 422, body = ContractError, description = "`rejected`: refused, `reason` says why (text_required, text_too_long, …); nothing was stored"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim repeats the request with the same key")))]
+async fn send_message(
+    State(accounting): State<DynAccounting>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    b: Result<Json<NewMessage>, JsonRejection>,
+) -> Result<(StatusCode, Json<Message>), Failure> {
+    let id = path(id)?;
+    let key = idempotency_key(&headers)?;
+    let m = body(b)?;
+    let at = instant(&m.sent_at, "sent_at")?;
+    if m.files.len() > MAX_FILES {
+        return Err(Failure::BadRequest(format!("at most {MAX_FILES} files")));
+    }
+    let mut files = Vec::with_capacity(m.files.len());
+    for (n, f) in m.files.into_iter().enumerate() {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&f.content_base64)
+            .map_err(|_| Failure::BadRequest(format!("files[{n}].content_base64 is not standard base64")))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(Failure::BadRequest(format!("files[{n}] is over {MAX_FILE_BYTES} bytes")));
+        }
+        // What arrived is what the shim sent: a file damaged on the way is not stored.
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        if !sha256.eq_ignore_ascii_case(&f.sha256) {
+            return Err(Failure::BadRequest(format!("files[{n}].sha256 does not match its bytes")));
+        }
+        files.push(NewAttachment { file_name: f.file_name, content_type: f.content_type, bytes, sha256 });
+    }
+    require_client(&accounting, &id).await?;
+    let stored = accounting.send_message(&id, &key, &m.text, &files, at).await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// One message of this client.
+#[utoipa::path(get, path = "/v1/clients/{client_id}/messages/{message_id}", tag = "messages",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client"),
+        ("message_id" = String, Path, description = "A message id from the client's conversation")),
+    responses((status = 200, body = Message, description = "The message; `id` equals the path's"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such message **of this client**"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim retries")))]
+async fn message(
+    State(accounting): State<DynAccounting>,
+    ids: Result<Path<(String, String)>, PathRejection>,
+) -> Answer<Message> {
+    let (client_id, message_id) = path(ids)?;
+    Ok(Json(accounting.message(&client_id, &message_id).await?.ok_or(Failure::NotFound)?))
+}
+
+/// Marks a message from the organisation read by the client. Naturally idempotent: a repeat
+/// changes nothing and answers `newly_read: false`.
+#[utoipa::path(post, path = "/v1/clients/{client_id}/messages/{message_id}/read", tag = "messages",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client"),
+        ("message_id" = String, Path, description = "A message id from the client's conversation"), AtQuery),
+    responses((status = 200, body = ReadAnswer, description = "Whether this call marked it"),
+        (status = 400, body = ContractError, description = "`bad_request`: a malformed at"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such message **of this client**"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim retries")))]
+async fn mark_read(
+    State(accounting): State<DynAccounting>,
+    ids: Result<Path<(String, String)>, PathRejection>,
+    q: Result<Query<AtQuery>, QueryRejection>,
+) -> Answer<ReadAnswer> {
+    let (client_id, message_id) = path(ids)?;
+    let Query(q) = q.map_err(|e| Failure::BadRequest(e.body_text()))?;
+    let at = instant(&q.at, "at")?;
+    // "Not theirs" must answer 404, not `false`: the port's false also means "already read".
+    accounting.message(&client_id, &message_id).await?.ok_or(Failure::NotFound)?;
+    Ok(Json(ReadAnswer { newly_read: accounting.mark_read(&client_id, &message_id, at).await? }))
+}
+
+/// One file of one of this client's messages: the body is the file's bytes, its description
+/// is in the `X-Kabinet-*` headers.
+#[utoipa::path(get, path = "/v1/clients/{client_id}/messages/{message_id}/attachments/{attachment_id}", tag = "messages",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client"),
+        ("message_id" = String, Path, description = "A message id from the client's conversation"),
+        ("attachment_id" = String, Path, description = "An attachment id of that message")),
+    responses((status = 200, content(("application/octet-stream")),
+            description = "The stored bytes exactly (at most 10 MiB)",
+            headers(
+                ("X-Kabinet-Attachment-Id" = String, description = "The attachment's id, percent-encoded UTF-8; equals the path's"),
+                ("X-Kabinet-File-Name" = String, description = "The name to show and save under, percent-encoded UTF-8"),
+                ("X-Kabinet-Content-Type" = String, description = "image/jpeg, image/png or application/pdf"),
+                ("X-Kabinet-Sha256" = String, description = "Lower-case hex SHA-256 of the body"))),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such file of this message **of this client**"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim retries")))]
+async fn attachment(
+    State(accounting): State<DynAccounting>,
+    ids: Result<Path<(String, String, String)>, PathRejection>,
+) -> Result<Response, Failure> {
+    let (client_id, message_id, attachment_id) = path(ids)?;
+    let file = accounting.attachment(&client_id, &message_id, &attachment_id).await?.ok_or(Failure::NotFound)?;
+    let encoded = |s: &str| {
+        let e: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
+        HeaderValue::from_str(&e).map_err(|_| Failure::Unavailable("an unencodable header".into()))
+    };
+    let mut res = file.bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(attachment_headers::ID, encoded(&file.info.id)?);
+    h.insert(attachment_headers::FILE_NAME, encoded(&file.info.file_name)?);
+    h.insert(attachment_headers::CONTENT_TYPE, HeaderValue::from_static(file.info.content_type.mime()));
+    h.insert(attachment_headers::SHA256, encoded(&file.info.sha256)?);
+    Ok(res)
+}
+
+/// The sizes of every file the client has sent, summed: the shim keeps each client under its
+/// limit (100 MiB) with it.
+#[utoipa::path(get, path = "/v1/clients/{client_id}/upload-bytes", tag = "messages",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client")),
+    responses((status = 200, body = UploadBytes, description = "Bytes of every file the client has sent"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such client"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim retries")))]
+async fn upload_bytes(
+    State(accounting): State<DynAccounting>,
+    id: Result<Path<String>, PathRejection>,
+) -> Answer<UploadBytes> {
+    let id = path(id)?;
+    require_client(&accounting, &id).await?;
+    Ok(Json(UploadBytes { bytes: accounting.upload_bytes(&id).await? }))
 }
