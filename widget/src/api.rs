@@ -24,6 +24,18 @@ use crate::WidgetConfig;
 /// How long a call may take before the person is told and offered a retry.
 const TIMEOUT_MS: i32 = 20_000;
 
+/// A message with files may take longer: its upload is part of the call. This much more per
+/// [`UPLOAD_CHUNK`] bytes of files, about 64 KB/s at the worst a mobile uplink does.
+const UPLOAD_MS_PER_CHUNK: i32 = 1_000;
+const UPLOAD_CHUNK: u64 = 64 * 1024;
+
+/// The time limit of a call that uploads `bytes` of files: [`TIMEOUT_MS`] and a second per
+/// 64 KiB (10 MB ≈ 3 minutes, 50 MB ≈ 14).
+pub fn upload_timeout_ms(bytes: u64) -> i32 {
+    let chunks = i32::try_from(bytes.div_ceil(UPLOAD_CHUNK)).unwrap_or(i32::MAX);
+    TIMEOUT_MS.saturating_add(chunks.saturating_mul(UPLOAD_MS_PER_CHUNK))
+}
+
 /// A state-changing request that got no answer, or «still in progress», is sent again under
 /// the same idempotency key this many times, this long apart, before the person is told.
 const RESENDS: u32 = 3;
@@ -36,7 +48,7 @@ pub enum ApiFailure {
     Api { code: ErrorCode, retry_after_secs: Option<u32> },
     /// No answer: offline, DNS, CORS refused, aborted.
     Network,
-    /// No answer within [`TIMEOUT_MS`].
+    /// No answer within the time limit ([`TIMEOUT_MS`], longer for an upload).
     Timeout,
     /// The answer could not be read.
     Unreadable,
@@ -156,7 +168,7 @@ pub async fn preview_application(config: &WidgetConfig, body: &NewApplication) -
 
 /// Sends an application under `key` (see [`crate::idempotency`]); 201 with the application.
 pub async fn send_application(config: &WidgetConfig, body: &NewApplication, key: &str) -> Result<Application, ApiFailure> {
-    resending(|| request(config, Method::POST, requests::paths::APPLICATIONS, Payload::Json(body), Some(key), read)).await
+    resending(|| request(config, Method::POST, requests::paths::APPLICATIONS, Payload::Json(body), Some(key), TIMEOUT_MS, read)).await
 }
 
 pub async fn messages(config: &WidgetConfig) -> Result<MessagesView, ApiFailure> {
@@ -168,15 +180,17 @@ pub async fn message(config: &WidgetConfig, id: &str) -> Result<Message, ApiFail
     get_json(config, &messages::paths::message(&segment(id))).await
 }
 
-/// Sends a message as `multipart/form-data` (the browser writes the boundary) under `key`.
-pub async fn send_message(config: &WidgetConfig, form: &web_sys::FormData, key: &str) -> Result<Message, ApiFailure> {
-    resending(|| request(config, Method::POST, messages::paths::MESSAGES, Payload::<()>::Form(form), Some(key), read)).await
+/// Sends a message as `multipart/form-data` (the browser writes the boundary) under `key`;
+/// `file_bytes`, the files' total size, sets the time limit ([`upload_timeout_ms`]).
+pub async fn send_message(config: &WidgetConfig, form: &web_sys::FormData, file_bytes: u64, key: &str) -> Result<Message, ApiFailure> {
+    let limit = upload_timeout_ms(file_bytes);
+    resending(|| request(config, Method::POST, messages::paths::MESSAGES, Payload::<()>::Form(form), Some(key), limit, read)).await
 }
 
 /// An attachment's bytes as a Blob, for [`crate::download`].
 pub async fn attachment(config: &WidgetConfig, message_id: &str, attachment_id: &str) -> Result<Document, ApiFailure> {
     let path = messages::paths::attachment(&segment(message_id), &segment(attachment_id));
-    request(config, Method::GET, &path, Payload::<()>::Empty, None, |r| read_blob(r, is_attachment_type)).await
+    request(config, Method::GET, &path, Payload::<()>::Empty, None, TIMEOUT_MS, |r| read_blob(r, is_attachment_type)).await
 }
 
 /// Sends again (same request, same key) after no answer or «still in progress», a few times.
@@ -235,7 +249,7 @@ pub async fn document(config: &WidgetConfig, path: &str, query: &DocumentQuery) 
         pairs.push(format!("year={year}"));
     }
     let path = if pairs.is_empty() { path.to_owned() } else { format!("{path}?{}", pairs.join("&")) };
-    request(config, Method::GET, &path, Payload::<()>::Empty, None, read_document).await
+    request(config, Method::GET, &path, Payload::<()>::Empty, None, TIMEOUT_MS, read_document).await
 }
 
 async fn get_json<R: DeserializeOwned>(config: &WidgetConfig, path: &str) -> Result<R, ApiFailure> {
@@ -266,17 +280,19 @@ async fn call<B: Serialize, R: DeserializeOwned>(
         Some(b) => Payload::Json(b),
         None => Payload::Empty,
     };
-    request(config, method, path, payload, None, read).await
+    request(config, method, path, payload, None, TIMEOUT_MS, read).await
 }
 
 /// One request with the session cookie, the mode header and the time limit, its answer read by
-/// `reader`; every route goes through here so the abort-on-timeout logic exists once.
+/// `reader`; every route goes through here so the abort-on-timeout logic exists once. The
+/// limit `timeout_ms` covers sending the body, the answer's headers and reading the answer.
 async fn request<B, R, F, Fut>(
     config: &WidgetConfig,
     method: Method,
     path: &str,
     body: Payload<'_, B>,
     key: Option<&str>,
+    timeout_ms: i32,
     reader: F,
 ) -> Result<R, ApiFailure>
 where
@@ -313,7 +329,7 @@ where
     };
     let window = web_sys::window().ok_or(ApiFailure::Network)?;
     let timer = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), TIMEOUT_MS)
+        .set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), timeout_ms)
         .map_err(|_| ApiFailure::Network)?;
     let sent = request.send().await;
     let response = match sent {
@@ -463,5 +479,16 @@ mod tests {
         assert_eq!(disposition_file_name("attachment"), None);
         assert_eq!(disposition_file_name("attachment; filename=\"\""), None);
         assert_eq!(disposition_file_name("attachment; filename*=UTF-8''%D0"), None);
+    }
+
+    #[test]
+    fn uploads_get_time_for_their_size() {
+        assert_eq!(upload_timeout_ms(0), TIMEOUT_MS);
+        assert_eq!(upload_timeout_ms(1), TIMEOUT_MS + 1_000);
+        assert_eq!(upload_timeout_ms(64 * 1024), TIMEOUT_MS + 1_000);
+        // 10 MB: 160 chunks, 3 minutes in all; 50 MB (five files at the limit): 820 s.
+        assert_eq!(upload_timeout_ms(10 * 1024 * 1024), 180_000);
+        assert_eq!(upload_timeout_ms(50 * 1024 * 1024), 820_000);
+        assert_eq!(upload_timeout_ms(u64::MAX), i32::MAX);
     }
 }

@@ -295,6 +295,7 @@ pub enum T {
     SendMessage,
     MessageSent,
     MessageEmpty,
+    UploadSlow,
     FileWrongType,
     FileTooBig,
     FileTooMany,
@@ -839,6 +840,8 @@ pub fn t(lang: Lang, key: T) -> &'static str {
         (Lang::En, MessageSent) => "The message has been sent.",
         (Lang::Ru, MessageEmpty) => "Напишите текст или прикрепите файл.",
         (Lang::En, MessageEmpty) => "Write a text or attach a file.",
+        (Lang::Ru, UploadSlow) => "Отправка… файлы {size}, это может занять несколько минут. Не закрывайте страницу.",
+        (Lang::En, UploadSlow) => "Sending… the files are {size}, this may take a few minutes. Please keep this page open.",
         (Lang::Ru, FileWrongType) => "Файл «{name}»: можно прикладывать только JPG, PNG и PDF.",
         (Lang::En, FileWrongType) => "File “{name}”: only JPG, PNG and PDF can be attached.",
         (Lang::Ru, FileTooBig) => "Файл «{name}» больше 10 МБ.",
@@ -972,5 +975,9 @@ mod tests {
         assert_eq!(file_size(Lang::Ru, 120 * 1024), "120 КБ");
         assert_eq!(file_size(Lang::Ru, 300), "300 Б");
         assert_eq!(file_size(Lang::Ru, 1536 * 1024), "1,5 МБ");
+        assert_eq!(
+            fill(Lang::Ru, T::UploadSlow, &[("size", &file_size(Lang::Ru, 12 * 1024 * 1024))]),
+            "Отправка… файлы 12 МБ, это может занять несколько минут. Не закрывайте страницу."
+        );
     }
 }

@@ -14,6 +14,7 @@ mod load;
 mod nav;
 mod resend;
 mod screens;
+mod session_store;
 mod time;
 
 use leptos::prelude::*;

@@ -11,9 +11,10 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::components::{application_preview::ApplicationPreviewView, form_alert::FormAlert, submit_button::SubmitButton};
 use crate::form::{FormState, Problem};
-use crate::idempotency::{settled, Submission};
+use crate::idempotency::{self, settled, Submission};
 use crate::i18n::{t, T};
 use crate::nav::{Nav, Notice, Screen};
+use crate::session_store;
 use crate::WidgetConfig;
 
 #[component]
@@ -36,7 +37,7 @@ where
     let nav = expect_context::<Nav>();
     let calculating = RwSignal::new(false);
     let sending = RwSignal::new(false);
-    let submission = Submission::<NewApplication>::new();
+    let submission = Submission::new();
     // The preview and the application it was computed for.
     let preview = RwSignal::new(None::<(NewApplication, ApplicationPreview)>);
     // Set when an answer has just come: only then does the preview take focus, not when a
@@ -87,7 +88,9 @@ where
                 return;
             }
             let Some(body) = form.check(&build) else { return };
-            let key = submission.key_for(&body);
+            // One pending application per kind, kept across screens: see [`Submission`].
+            let slot = session_store::pending_application(body.kind().as_str());
+            let key = submission.key_for(&slot, &idempotency::fingerprint(&[format!("{body:?}")]));
             form.sending();
             sending.set(true);
             let config = config.clone();
@@ -96,17 +99,18 @@ where
                 sending.try_set(false);
                 match outcome {
                     Ok(application) => {
-                        submission.finished();
+                        submission.finished(&slot, &key);
                         form.finish();
                         let notice = Notice { key: T::ApplicationSent, values: vec![("number", application.number)] };
                         nav.go_with_notice(Screen::Applications, notice);
                     }
-                    Err(f) if nav.session_ended(&f) => {}
                     Err(f) => {
                         if settled(&f) {
-                            submission.finished();
+                            submission.finished(&slot, &key);
                         }
-                        form.fail(f);
+                        if !nav.session_ended(&f) {
+                            form.fail(f);
+                        }
                     }
                 }
             });

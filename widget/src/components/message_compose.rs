@@ -1,6 +1,8 @@
 //! «Новое сообщение»: the text, the files to attach (listed with their sizes, each removable),
 //! the checks the shim would make, and the multipart send. Whatever the person wrote or chose
-//! stays until the shim has taken the message; a refusal changes nothing they entered.
+//! stays until the shim has taken the message; a refusal changes nothing they entered. The text
+//! is also kept in the tab's storage as a draft, so a session that ends while the person writes
+//! (the login screen comes) does not lose it: the form opens with it again.
 
 use kabinet_api::messages::{FILE_PART, MAX_FILES, MAX_TEXT_CHARS, TEXT_PART};
 use leptos::prelude::*;
@@ -10,8 +12,9 @@ use crate::api;
 use crate::components::{form_alert::FormAlert, submit_button::SubmitButton, text_area::TextArea, text_field::described_by};
 use crate::form::{self, FormState, FILE_CODES, TEXT_CODES};
 use crate::i18n::{file_size, fill, t, T};
-use crate::idempotency::{settled, Submission};
+use crate::idempotency::{self, settled, Submission};
 use crate::nav::Nav;
+use crate::session_store::{self, MESSAGE_DRAFT, PENDING_MESSAGE};
 use crate::WidgetConfig;
 
 const ERROR_ID: &str = "kb-compose-error";
@@ -19,11 +22,17 @@ const FILE_INPUT: &str = "kb-compose-files";
 /// What the file picker offers; the shim decides by content in the end.
 const ACCEPT: &str = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf";
 
-/// What is being sent, to tell a retry of the same message from a new one.
-type Fingerprint = (String, Vec<(String, u64, u64)>);
+/// From this much in files on, sending says it may take minutes.
+const SLOW_UPLOAD_BYTES: u64 = 1024 * 1024;
 
-fn fingerprint(text: &str, files: &[web_sys::File]) -> Fingerprint {
-    (text.to_owned(), files.iter().map(|f| (f.name(), f.size() as u64, f.last_modified() as u64)).collect())
+/// What is being sent, to tell a retry of the same message from a new one: the text as sent
+/// and each file's name, size and date.
+fn fingerprint(text: &str, files: &[web_sys::File]) -> String {
+    let mut parts = vec![text.to_owned()];
+    for f in files {
+        parts.extend([f.name(), (f.size() as u64).to_string(), (f.last_modified() as u64).to_string()]);
+    }
+    idempotency::fingerprint(&parts)
 }
 
 #[component]
@@ -36,10 +45,21 @@ pub fn MessageCompose(
     let lang = config.lang;
     let nav = expect_context::<Nav>();
     let form = FormState::new();
-    let text = RwSignal::new(String::new());
+    let text = RwSignal::new(session_store::get(MESSAGE_DRAFT).unwrap_or_default());
+    // The draft follows the text; an empty form keeps none.
+    Effect::new(move |_| {
+        let now = text.get();
+        if now.is_empty() {
+            session_store::remove(MESSAGE_DRAFT);
+        } else {
+            session_store::set(MESSAGE_DRAFT, &now);
+        }
+    });
     // `File`s are browser objects, so the list lives on this thread only.
     let files = RwSignal::new_local(Vec::<web_sys::File>::new());
-    let submission = Submission::<Fingerprint>::new();
+    let submission = Submission::new();
+    // The files' total size while a large upload runs, for the note under the button.
+    let uploading = RwSignal::new(None::<u64>);
 
     let choose = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
@@ -66,25 +86,35 @@ pub fn MessageCompose(
             form.fail(crate::api::ApiFailure::Unreadable);
             return;
         };
-        let key = submission.key_for(&fingerprint(&body, &chosen));
+        let key = submission.key_for(PENDING_MESSAGE, &fingerprint(body.trim(), &chosen));
+        let bytes: u64 = sizes.iter().map(|(_, n)| n).sum();
         form.sending();
+        uploading.set((bytes >= SLOW_UPLOAD_BYTES).then_some(bytes));
         let config = config.clone();
         spawn_local(async move {
-            match api::send_message(&config, &data, &key).await {
+            let outcome = api::send_message(&config, &data, bytes, &key).await;
+            uploading.try_set(None);
+            match outcome {
                 Ok(_) => {
-                    submission.finished();
+                    submission.finished(PENDING_MESSAGE, &key);
+                    // Also when this screen has gone meanwhile; a draft written since is kept.
+                    if session_store::get(MESSAGE_DRAFT).as_deref() == Some(body.as_str()) {
+                        session_store::remove(MESSAGE_DRAFT);
+                    }
                     form.finish();
                     text.try_set(String::new());
                     files.try_set(Vec::new());
                     form.done.try_set(Some(T::MessageSent));
-                    on_sent.run(());
+                    // `try_`: after a long upload the screen (and its callback) may be gone.
+                    on_sent.try_run(());
                 }
-                Err(f) if nav.session_ended(&f) => {}
                 Err(f) => {
                     if settled(&f) {
-                        submission.finished();
+                        submission.finished(PENDING_MESSAGE, &key);
                     }
-                    form.fail(f);
+                    if !nav.session_ended(&f) {
+                        form.fail(f);
+                    }
                 }
             }
         });
@@ -145,6 +175,10 @@ pub fn MessageCompose(
                 <div class="kb-actions">
                     <SubmitButton label=T::SendMessage busy=form.busy blocked=form.blocked()/>
                 </div>
+                // Always there, so that a screen reader hears the note when it appears.
+                <p class="kb-hint kb-upload-note" id="kb-compose-progress" role="status">
+                    {move || uploading.get().map(|n| fill(lang, T::UploadSlow, &[("size", &file_size(lang, n))]))}
+                </p>
             </form>
         </section>
     }

@@ -54,8 +54,8 @@ pub fn Home() -> impl IntoView {
         spawn_local(async move {
             match api::logout(&config).await {
                 // Already signed out on the server: to the person, the outcome is the same.
-                Ok(()) => nav.signed_out(T::LoggedOut),
-                Err(f) if f.is(kabinet_api::ErrorCode::Unauthenticated) => nav.signed_out(T::LoggedOut),
+                Ok(()) => signed_out(nav),
+                Err(f) if f.is(kabinet_api::ErrorCode::Unauthenticated) => signed_out(nav),
                 Err(f) => logout.fail(f),
             }
         });
@@ -108,4 +108,11 @@ pub fn Home() -> impl IntoView {
         </nav>
     }
     .into_any()
+}
+
+/// The person signed out on purpose: an unsent message draft is not left in the tab for
+/// whoever signs in next (a session that merely expired keeps it, see `MessageCompose`).
+fn signed_out(nav: Nav) {
+    crate::session_store::remove(crate::session_store::MESSAGE_DRAFT);
+    nav.signed_out(T::LoggedOut);
 }
