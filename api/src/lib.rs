@@ -163,6 +163,16 @@ pub enum ErrorCode {
     StorageQuotaExceeded,
     /// A file name with a path, control characters or no name at all.
     FileNameInvalid,
+    /// A text holds control characters (other than line breaks and tabs).
+    InvalidCharacters,
+    /// An early repayment may be dated no later than the next installment of the schedule.
+    DateAfterNextPayment,
+}
+
+/// Whether a text a person typed holds characters no keyboard makes: control characters
+/// other than line breaks and tabs (a NUL, an escape sequence for a terminal).
+pub fn has_control_chars(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
 }
 
 impl ErrorCode {
@@ -183,7 +193,8 @@ impl ErrorCode {
             FileTypeNotAllowed | FileTypeMismatch | FileUnsafe => 415,
             FileTooLarge | ImageTooLarge | TooManyFiles | StorageQuotaExceeded => 413,
             IdempotencyKeyReused | ProductUnavailable | AmountOutOfRange | TermOutOfRange | InvalidDate | AmountTooSmall
-            | AmountAbovePayoff | TextRequired | TextTooLong | FileDamaged | FileNameInvalid => 422,
+            | AmountAbovePayoff | TextRequired | TextTooLong | FileDamaged | FileNameInvalid | InvalidCharacters
+            | DateAfterNextPayment => 422,
             InvalidPhone | PhoneNotMobile | InvalidName | PasswordTooShort | PasswordTooLong | PasswordCommon
             | PasswordLikePhone | WrongPassword | ConsentRequired | CodeInvalid | CodeExpired | CodeUsed
             | CodeAttemptsExceeded | InvalidPeriod => 422,
@@ -250,6 +261,10 @@ impl ErrorCode {
             ErrorCode::TooManyFiles => "Не больше 5 файлов в одном сообщении.",
             ErrorCode::StorageQuotaExceeded => "Превышен общий объём ваших файлов (100 МБ).",
             ErrorCode::FileNameInvalid => "Недопустимое имя файла.",
+            ErrorCode::InvalidCharacters => "Текст содержит недопустимые символы.",
+            ErrorCode::DateAfterNextPayment => {
+                "Досрочное погашение можно назначить не позже даты ближайшего платежа по графику."
+            }
         }
     }
 
@@ -311,6 +326,8 @@ impl ErrorCode {
             ErrorCode::TooManyFiles => "At most 5 files in one message.",
             ErrorCode::StorageQuotaExceeded => "Your files together exceed 100 MB.",
             ErrorCode::FileNameInvalid => "The file name is not allowed.",
+            ErrorCode::InvalidCharacters => "The text contains characters that are not allowed.",
+            ErrorCode::DateAfterNextPayment => "An early repayment can be dated no later than the next scheduled installment.",
         }
     }
 }

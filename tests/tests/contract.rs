@@ -819,6 +819,10 @@ async fn refusals_are_final_and_writes_are_repeated_under_the_same_key() {
     // A reason this shim does not know is a failure, not a guess; a 422 without `rejected` too.
     for answer in [
         r#"{"code":"rejected","message":"no","reason":"moon_in_wrong_phase"}"#,
+        // Codes of the shim's own that are no refusal of an application: accounting may not
+        // sign the client out or answer «internal error» in the shim's name.
+        r#"{"code":"rejected","message":"no","reason":"unauthenticated"}"#,
+        r#"{"code":"rejected","message":"no","reason":"internal"}"#,
         r#"{"code":"rejected","message":"no"}"#,
         r#"{"code":"bad_request","message":"no"}"#,
     ] {
@@ -1190,10 +1194,18 @@ async fn a_shim_on_the_http_backend_applies_and_sends_files_through_the_contract
         assert_eq!(http.attachment(id, &message.id, &info.id).await.unwrap(), Some(stored));
     }
     assert_eq!(ledger.attachment(id, &message.id, &message.attachments[1].id).await.unwrap().unwrap().bytes, pdf);
-    // The adapter repeating the key: the first message, nothing stored.
-    let files = [file("справка.pdf", FileType::Pdf, pdf.clone())];
-    let repeat = http.send_message(id, &k, "Добрый день! Прикладываю скан и схему.", &files, now).await.unwrap();
+    // The adapter repeating the key with the same message: the first message, nothing stored.
+    let mut same = Vec::new();
+    for info in &message.attachments {
+        let stored = ledger.attachment(id, &message.id, &info.id).await.unwrap().unwrap();
+        same.push(file(&info.file_name, info.content_type, stored.bytes));
+    }
+    let repeat = http.send_message(id, &k, "Добрый день! Прикладываю скан и схему.", &same, now).await.unwrap();
     assert_eq!(repeat.id, message.id);
+    // The same key with another message is refused by accounting itself.
+    let files = [file("справка.pdf", FileType::Pdf, pdf.clone())];
+    let other = http.send_message(id, &k, "Добрый день! Прикладываю скан и схему.", &files, now).await;
+    assert!(matches!(other, Err(AccountingError::Refused(ErrorCode::IdempotencyKeyReused))), "{other:?}");
     assert_eq!(ledger.messages(id).await.unwrap().len(), messages_before + 1);
     assert_eq!(http.upload_bytes(id).await.unwrap(), ledger.upload_bytes(id).await.unwrap());
 

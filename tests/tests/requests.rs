@@ -349,6 +349,11 @@ async fn applications_outside_the_rules_are_refused_and_nothing_is_made() {
         (json!({"kind": "early_repayment", "loan_id": loan, "date": "2026-04-30", "mode": "full"}), ErrorCode::InvalidDate),
         (json!({"kind": "early_repayment", "loan_id": loan, "date": "2026-09-01", "mode": "full"}), ErrorCode::InvalidDate),
         (json!({"kind": "early_repayment", "loan_id": loan, "date": "05.05.2026", "mode": "full"}), ErrorCode::InvalidDate),
+        // An ISO week date is ten characters too.
+        (json!({"kind": "early_repayment", "loan_id": loan, "date": "2026-W19-2", "mode": "full"}), ErrorCode::InvalidDate),
+        // After the next installment (2026-05-20): that installment would count as unpaid.
+        (json!({"kind": "early_repayment", "loan_id": loan, "date": "2026-05-25", "mode": "full"}), ErrorCode::DateAfterNextPayment),
+        (json!({"kind": "loan", "product_id": "potreb", "amount": 50_000_00, "term_months": 12, "purpose": "Ремонт\u{0}\u{1b}[2J"}), ErrorCode::InvalidCharacters),
         (json!({"kind": "early_repayment", "loan_id": loan, "date": "2026-05-05", "mode": "shorter_term", "amount": 300_000_00}), ErrorCode::AmountAbovePayoff),
         (json!({"kind": "early_repayment", "loan_id": loan, "date": "2026-05-05", "mode": "shorter_term", "amount": 1_00}), ErrorCode::AmountTooSmall),
         (json!({"kind": "early_repayment", "loan_id": loan, "date": "2026-05-05", "mode": "smaller_installment"}), ErrorCode::AmountTooSmall),
@@ -434,6 +439,7 @@ async fn idempotent_submissions(db: Db) {
     assert_eq!(count(&env, "ledger_applications").await, before + 1);
 
     // A message sent twice at once with one key: one message.
+    let (messages_before, files_before) = (count(&env, "ledger_messages").await, count(&env, "ledger_attachments").await);
     let mk = key();
     let a = {
         let mut c = c.clone();
@@ -448,8 +454,59 @@ async fn idempotent_submissions(db: Db) {
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
     assert!([a.status, b.status].contains(&201), "{} {}", a.status, b.status);
     assert!([a.status, b.status].iter().all(|s| *s == 201 || *s == 409));
-    assert_eq!(count(&env, "ledger_messages").await, 1);
-    assert_eq!(count(&env, "ledger_attachments").await, 1);
+    assert_eq!(count(&env, "ledger_messages").await, messages_before + 1);
+    assert_eq!(count(&env, "ledger_attachments").await, files_before + 1);
+
+    // A NUL (PostgreSQL refuses it in text) is a clear 422, not a failing database.
+    let mut c3 = c.clone();
+    assert_eq!(send_message(&mut c3, &key(), "Здравствуйте\u{0}", vec![]).await.err(), (422, ErrorCode::InvalidCharacters));
+
+    // Accounting holds a key to its request too: another request under a used key is refused
+    // there as well (a shim that lost its own record of the key cannot make a second object).
+    let accounting = env.shim.state.accounting();
+    let first = serde_json::from_value(body.clone()).unwrap();
+    let second = serde_json::from_value(other.clone()).unwrap();
+    let now = env.shim.state.now();
+    let day = kabinet_shim::accounting::business_day(now);
+    let made = accounting.create_application("demo-0001", "ledger-key-1", &first, day, now).await.unwrap();
+    assert_eq!(accounting.create_application("demo-0001", "ledger-key-1", &first, day, now).await.unwrap(), made);
+    assert!(matches!(
+        accounting.create_application("demo-0001", "ledger-key-1", &second, day, now).await,
+        Err(kabinet_shim::accounting::AccountingError::Refused(ErrorCode::IdempotencyKeyReused))
+    ));
+
+    // Two messages at once that each fit the client's 100 MB but not both: one goes.
+    sqlx::query(
+        "INSERT INTO ledger_messages (id, client_id, direction, sent_at, body) VALUES ('M-old', 'demo-0001', 'from_client', 0, 'old')",
+    )
+    .execute(env.shim.state.store().pool())
+    .await
+    .unwrap();
+    let pdf = samples::pdf();
+    let used = i64::try_from(env.shim.state.accounting().upload_bytes("demo-0001").await.unwrap()).unwrap();
+    let room = i64::try_from(pdf.len() * 3 / 2).unwrap() + used;
+    sqlx::query(
+        "INSERT INTO ledger_attachments (id, message_id, client_id, position, file_name, content_type, size, sha256, data) \
+         VALUES ('F-old', 'M-old', 'demo-0001', 0, 'old.pdf', 'application/pdf', $1, 'x', $2)",
+    )
+    .bind(100 * 1024 * 1024 - room)
+    .bind(vec![0u8; 1])
+    .execute(env.shim.state.store().pool())
+    .await
+    .unwrap();
+    let sends: Vec<_> = (0..2)
+        .map(|i| {
+            let (mut c, pdf) = (c.clone(), pdf.clone());
+            tokio::spawn(async move { send_message(&mut c, &key(), &format!("Справка {i}"), vec![("справка.pdf", "application/pdf", pdf)]).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for s in sends {
+        let r = s.await.unwrap();
+        statuses.push(if r.status == 201 { (201, None) } else { (r.status, Some(r.code())) });
+    }
+    statuses.sort_by_key(|s| s.0);
+    assert_eq!(statuses, vec![(201, None), (413, Some(ErrorCode::StorageQuotaExceeded))]);
 }
 
 #[tokio::test]
@@ -595,11 +652,13 @@ async fn hostile_uploads_are_refused_and_nothing_is_stored() {
             ErrorCode::FileTypeMismatch,
         ),
     ];
+    // The demo's own messages (an answer to Смирнова) are there before any upload.
+    let (messages, files_stored) = (count(&env, "ledger_messages").await, count(&env, "ledger_attachments").await);
     for (what, files, code) in cases {
         let r = send_message(&mut c, &key(), "Смотрите вложение", files).await;
         assert_eq!(r.err(), (code.http_status(), code), "{what}");
-        assert_eq!(count(&env, "ledger_messages").await, 0, "{what}: nothing stored");
-        assert_eq!(count(&env, "ledger_attachments").await, 0, "{what}: nothing stored");
+        assert_eq!(count(&env, "ledger_messages").await, messages, "{what}: nothing stored");
+        assert_eq!(count(&env, "ledger_attachments").await, files_stored, "{what}: nothing stored");
         assert_eq!(count(&env, "idempotency_keys").await, 0, "{what}: the key is free for a corrected retry");
     }
     assert_eq!(events(&env, "upload_refused").await.len(), 15);
@@ -611,10 +670,17 @@ async fn hostile_uploads_are_refused_and_nothing_is_stored() {
     let form = reqwest::multipart::Form::new().text("text", "x");
     let req = c.request(reqwest::Method::POST, "/messages").header("origin", SITE).multipart(form);
     assert_eq!(c.send(req).await.err(), (415, ErrorCode::UnsupportedMediaType));
+    let req = c
+        .request(reqwest::Method::POST, "/messages")
+        .header("origin", SITE)
+        .header("idempotency-key", key())
+        .header("content-type", "multipart/form-data")
+        .body("no boundary");
+    assert_eq!(c.send(req).await.err(), (400, ErrorCode::BadRequest));
     assert_eq!(send_message(&mut c, &key(), "   ", vec![]).await.err(), (422, ErrorCode::TextRequired));
     let long = "я".repeat(kabinet_api::messages::MAX_TEXT_CHARS + 1);
     assert_eq!(send_message(&mut c, &key(), &long, vec![]).await.err(), (422, ErrorCode::TextTooLong));
-    assert_eq!(count(&env, "ledger_messages").await, 0);
+    assert_eq!(count(&env, "ledger_messages").await, messages);
 
     // The per-client limit: 100 MB of files in all.
     sqlx::query(
@@ -634,7 +700,7 @@ async fn hostile_uploads_are_refused_and_nothing_is_stored() {
     .unwrap();
     let r = send_message(&mut c, &key(), "ещё", vec![("a.pdf", "application/pdf", samples::pdf())]).await;
     assert_eq!(r.err(), (413, ErrorCode::StorageQuotaExceeded));
-    assert_eq!(count(&env, "ledger_messages").await, 1);
+    assert_eq!(count(&env, "ledger_messages").await, messages + 1);
     // A message without files still goes.
     assert_eq!(send_message(&mut c, &key(), "Просто вопрос", vec![]).await.status, 201);
 }

@@ -301,3 +301,60 @@ async fn flow() {
 async fn a_client_sends_four_applications_and_a_message_and_gets_answers() {
     within(420, flow()).await
 }
+
+/// Inline mode (Shadow DOM on the company's page, the API cross-origin): a file the server
+/// refuses gets its clear message and loses nothing typed; a good one goes out.
+async fn inline_upload() {
+    pkg_dir();
+    let stack = Stack::start(Db::Sqlite).await;
+    let (name, e164, phone) = ("Петров Сергей Николаевич", "+79137654321", "+7 913 765-43-21");
+    let mut api = ApiClient::new(&stack.shim.loopback, &stack.site_url);
+    let sim = stack.shim.state.sms_simulator().unwrap();
+    api.post("/auth/register", &json!({"full_name": name, "phone": e164, "password": PASSWORD, "consent_version": "2026-11-01"}))
+        .await;
+    let code = next_code(sim, e164, 0).await;
+    assert_eq!(api.post("/auth/register/confirm", &json!({"phone": e164, "code": code, "password": PASSWORD})).await.status, 200);
+    let files = tempfile::tempdir().unwrap();
+    let fake = files.path().join("фото.png");
+    std::fs::write(&fake, samples::pdf()).unwrap();
+    let real = files.path().join("фото-2.png");
+    std::fs::write(&real, samples::png(200, 150)).unwrap();
+
+    let b = Browser::start().await;
+    b.viewport(360, 900).await;
+    let c = &b.client;
+    assert_eq!(open(&b, &stack, "cabinet", Mode::Inline).await, "ready");
+    let w = widget(c, Mode::Inline).await;
+    type_into(&w, "Номер телефона", phone).await;
+    type_into(&w, "Пароль", PASSWORD).await;
+    press(&w, "Войти").await;
+    heading(&w, "Здравствуйте, Сергей Николаевич!").await;
+    press(&w, "Сообщения").await;
+    heading(&w, "Новое сообщение").await;
+    type_into(&w, "Текст сообщения", "Фото квитанции об оплате").await;
+    let root = c.find(Locator::Css("[data-kabinet]")).await.unwrap().shadow_root().await.unwrap();
+    let input = root.find(Locator::Css("#kb-compose-files")).await.expect("the file input");
+    input.send_keys(&fake.display().to_string()).await.expect("choose a file");
+    press(&w, "Отправить").await;
+    announced(&w, "Содержимое файла не соответствует его типу или расширению.").await;
+    let text = root.find(Locator::Css("#kb-compose-text")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(text.as_deref(), Some("Фото квитанции об оплате"), "nothing typed is lost");
+    assert!(stack.shim.state.accounting().messages("demo-0002").await.unwrap().is_empty(), "nothing stored");
+    b.screenshot_full(&screenshot_path("requests-07-inline-refused")).await;
+
+    press(&w, "Убрать фото.png").await;
+    let input = root.find(Locator::Css("#kb-compose-files")).await.expect("the file input");
+    input.send_keys(&real.display().to_string()).await.expect("choose a file");
+    press(&w, "Отправить").await;
+    announced(&w, "Сообщение отправлено.").await;
+    let sent = stack.shim.state.accounting().messages("demo-0002").await.unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].attachments[0].file_name, "фото-2.png");
+    b.close().await;
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn inline_mode_sends_a_file_cross_origin_and_explains_a_refused_one() {
+    within(240, inline_upload()).await
+}

@@ -54,6 +54,9 @@ CREATE TABLE idempotency_keys (
     idem_key     TEXT    NOT NULL,
     -- SHA-256 of the request's route and content.
     fingerprint  TEXT    NOT NULL,
+    -- Random, per claim: only the request holding the claim may complete or release it, even
+    -- after another took over a claim that looked abandoned.
+    token        TEXT    NOT NULL,
     -- NULL while the first request is in flight.
     status       INTEGER,
     response     TEXT,

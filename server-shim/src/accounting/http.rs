@@ -31,6 +31,9 @@ use super::{Accounting, AccountingError, AttachmentFile, ClientRecord, FullName,
 use crate::clock::format_utc;
 use crate::config::AccountingConfig;
 
+/// The time allowance of a download as if this many bytes travelled: a file of up to 10 MiB.
+const MAX_DOWNLOAD_ALLOWANCE: usize = 10 * 1024 * 1024;
+
 /// Pause before retry n (1-based): 100 ms, 200 ms, 400 ms … A reader waits at most a second
 /// or so for the link to come back; longer outages show the client a retry instead.
 fn backoff(retry: u32) -> Duration {
@@ -190,7 +193,11 @@ impl HttpAccounting {
 
     async fn attempt(&self, kind: Kind, method: &Method, url: &Url, body: &[u8], key: Option<&str>) -> Attempt {
         let accept = if kind == Kind::Download { "application/octet-stream" } else { "application/json" };
-        let mut req = self.http.request(method.clone(), url.clone()).timeout(self.timeout).header(ACCEPT, accept);
+        // A message with files is tens of megabytes: the time limit grows with what travels
+        // (a second per 256 KiB, about 2 Mbit/s), so a big upload is not cut off and resent.
+        let carried = if kind == Kind::Download { MAX_DOWNLOAD_ALLOWANCE } else { body.len() };
+        let limit = self.timeout + Duration::from_secs((carried / (256 * 1024)) as u64);
+        let mut req = self.http.request(method.clone(), url.clone()).timeout(limit).header(ACCEPT, accept);
         if *method != Method::GET {
             req = req.header(CONTENT_TYPE, "application/json").body(body.to_vec());
         }

@@ -23,8 +23,9 @@ use crate::storage::Store;
 pub const KEEP_SECS: i64 = 24 * 3600;
 /// A claim left in flight this long belongs to a request that died with its process: a
 /// repeat may take it over (the accounting side is idempotent by the same key, so nothing
-/// is made twice).
-const STALE_SECS: i64 = 120;
+/// is made twice). Longer than any request can run: a message of 50 MB to accounting over
+/// a slow link with its retries stays well inside it.
+const STALE_SECS: i64 = 900;
 
 /// The request's key, a UUID in its hyphenated form.
 #[derive(Debug, Clone)]
@@ -67,6 +68,8 @@ pub struct Guard {
     store: Store,
     client_id: String,
     key: String,
+    /// This claim's own token: a request whose claim was taken over can no longer touch it.
+    token: String,
     done: bool,
 }
 
@@ -78,17 +81,25 @@ pub async fn claim(store: &Store, client_id: &str, key: &IdempotencyKey, fingerp
         .bind(now - KEEP_SECS)
         .execute(store.pool())
         .await?;
+    let token = uuid::Uuid::new_v4().simple().to_string();
     let won = sqlx::query(
-        "INSERT INTO idempotency_keys (client_id, idem_key, fingerprint, status, response, created_at) \
-         VALUES ($1, $2, $3, NULL, NULL, $4) ON CONFLICT (client_id, idem_key) DO NOTHING",
+        "INSERT INTO idempotency_keys (client_id, idem_key, fingerprint, token, status, response, created_at) \
+         VALUES ($1, $2, $3, $4, NULL, NULL, $5) ON CONFLICT (client_id, idem_key) DO NOTHING",
     )
     .bind(client_id)
     .bind(&key.0)
     .bind(fingerprint)
+    .bind(&token)
     .bind(now)
     .execute(store.pool())
     .await?;
-    let guard = || Guard { store: store.clone(), client_id: client_id.to_owned(), key: key.0.clone(), done: false };
+    let guard = || Guard {
+        store: store.clone(),
+        client_id: client_id.to_owned(),
+        key: key.0.clone(),
+        token: token.clone(),
+        done: false,
+    };
     if won.rows_affected() == 1 {
         return Ok(Claim::Fresh(guard()));
     }
@@ -118,12 +129,14 @@ pub async fn claim(store: &Store, client_id: &str, key: &IdempotencyKey, fingerp
             }
             // Take over a claim abandoned by a dead process; conditional, so one taker wins.
             let took = sqlx::query(
-                "UPDATE idempotency_keys SET created_at = $1 WHERE client_id = $2 AND idem_key = $3 AND status IS NULL AND created_at = $4",
+                "UPDATE idempotency_keys SET created_at = $1, token = $5 \
+                 WHERE client_id = $2 AND idem_key = $3 AND status IS NULL AND created_at = $4",
             )
             .bind(now)
             .bind(client_id)
             .bind(&key.0)
             .bind(since)
+            .bind(&token)
             .execute(store.pool())
             .await?;
             if took.rows_affected() == 1 {
@@ -139,13 +152,16 @@ impl Guard {
     /// Stores the answer for repeats and returns it as the response.
     pub async fn complete<T: serde::Serialize>(mut self, status: StatusCode, body: &T) -> Result<Response, AppError> {
         let json = serde_json::to_string(body).map_err(|e| AppError::Internal(e.to_string()))?;
-        sqlx::query("UPDATE idempotency_keys SET status = $1, response = $2 WHERE client_id = $3 AND idem_key = $4")
-            .bind(i64::from(status.as_u16()))
-            .bind(&json)
-            .bind(&self.client_id)
-            .bind(&self.key)
-            .execute(self.store.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE idempotency_keys SET status = $1, response = $2 WHERE client_id = $3 AND idem_key = $4 AND token = $5",
+        )
+        .bind(i64::from(status.as_u16()))
+        .bind(&json)
+        .bind(&self.client_id)
+        .bind(&self.key)
+        .bind(&self.token)
+        .execute(self.store.pool())
+        .await?;
         self.done = true;
         let mut res = (status, json).into_response();
         res.headers_mut().insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -155,16 +171,17 @@ impl Guard {
     /// The work failed: forget the key, so the same request may be tried again.
     pub async fn release(mut self) {
         self.done = true;
-        if let Err(e) = release(&self.store, &self.client_id, &self.key).await {
-            tracing::warn!(error = %e, "releasing an idempotency key failed; it frees itself after two minutes");
+        if let Err(e) = release(&self.store, &self.client_id, &self.key, &self.token).await {
+            tracing::warn!(error = %e, "releasing an idempotency key failed; it frees itself after fifteen minutes");
         }
     }
 }
 
-async fn release(store: &Store, client_id: &str, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE client_id = $1 AND idem_key = $2 AND status IS NULL")
+async fn release(store: &Store, client_id: &str, key: &str, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM idempotency_keys WHERE client_id = $1 AND idem_key = $2 AND status IS NULL AND token = $3")
         .bind(client_id)
         .bind(key)
+        .bind(token)
         .execute(store.pool())
         .await?;
     Ok(())
@@ -175,10 +192,10 @@ impl Drop for Guard {
         if self.done {
             return;
         }
-        let (store, client_id, key) = (self.store.clone(), self.client_id.clone(), self.key.clone());
+        let (store, client_id, key, token) = (self.store.clone(), self.client_id.clone(), self.key.clone(), self.token.clone());
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
-                let _ = release(&store, &client_id, &key).await;
+                let _ = release(&store, &client_id, &key, &token).await;
             });
         }
     }

@@ -195,6 +195,12 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        // A last resort (A35): a bug that panics in a handler answers an opaque 500 with the
+        // stable code and the request id, and is logged, instead of a dropped connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            tracing::error!("a handler panicked");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+        }))
         .layer(middleware::from_fn(error_body_request_id))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

