@@ -2,7 +2,8 @@
 //! ceiling, login latency under 20 concurrent clients, the timing of found vs unknown phones,
 //! the time from page load to the widget's first screen in headless Chromium, and the cost of
 //! the «Информация» block: a loan's detail from the built-in ledger and through the HTTP
-//! accounting contract, and a schedule PDF.
+//! accounting contract, and a schedule PDF; a message with files (inspection and re-encoding
+//! included) against one without, on the built-in ledger and through the contract.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,7 @@ const PASSWORD: &str = "корова-на-льду-42";
 async fn main() {
     sign_in().await;
     information().await;
+    messages().await;
     first_screen().await;
 }
 
@@ -267,4 +269,88 @@ async fn information() {
         "  the contract's share: loan detail {:.2}x the built-in ledger's median",
         p50(&results[1].1) / p50(&results[0].1)
     );
+}
+
+/// Sends one message with `files` and returns the milliseconds it took.
+async fn timed_message(c: &mut Client, files: &[(&str, &str, Vec<u8>)]) -> f64 {
+    let mut form = reqwest::multipart::Form::new().text("text", "Замер");
+    for (name, mime, bytes) in files {
+        let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()).mime_str(mime).unwrap();
+        form = form.part("file", part);
+    }
+    let req = c
+        .request(reqwest::Method::POST, "/messages")
+        .header("origin", &c.origin)
+        .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+        .multipart(form);
+    let t = Instant::now();
+    let r = c.send(req).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+async fn messages() {
+    use kabinet_shim::uploads::samples;
+    use kabinet_tests::faulty::FaultyAccounting;
+    let photo = samples::jpeg(4000, 3000);
+    let pdf = samples::pdf();
+    let t = Instant::now();
+    let inspected = kabinet_shim::uploads::inspect(&kabinet_shim::uploads::Upload {
+        file_name: "фото.jpg",
+        declared_type: "image/jpeg",
+        bytes: &photo,
+    })
+    .unwrap();
+    let inspect_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let contract = FaultyAccounting::start().await;
+    let mut rows = Vec::new();
+    for through_contract in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let l = bind().await;
+        let url = format!("http://lk.company.localhost:{}", l.local_addr().unwrap().port());
+        let db = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+        let mut config = test_config(dir.path(), &db, &url, &[SITE.to_string()]);
+        config.auth.reads_per_session_minute = 1_000_000;
+        if through_contract {
+            config.accounting = contract.client_config(30, 0);
+        }
+        let shim = TestShim::start(config, l).await;
+        let sim = shim.state.sms_simulator().unwrap().clone();
+        let phone = "+79161234567";
+        let mut c = Client::new(&shim.loopback, SITE);
+        c.post(
+            "/auth/register",
+            &json!({"full_name": "Иванова Мария Петровна", "phone": phone, "password": PASSWORD, "consent_version": "2026-11-01"}),
+        )
+        .await;
+        let code = next_code(&sim, phone, 0).await;
+        assert_eq!(c.post("/auth/register/confirm", &json!({"phone": phone, "code": code, "password": PASSWORD})).await.status, 200);
+        let mut plain = Vec::new();
+        let mut with_files = Vec::new();
+        for _ in 0..5 {
+            plain.push(timed_message(&mut c, &[]).await);
+            with_files
+                .push(timed_message(&mut c, &[("фото.jpg", "image/jpeg", photo.clone()), ("справка.pdf", "application/pdf", pdf.clone())]).await);
+        }
+        plain.sort_by(f64::total_cmp);
+        with_files.sort_by(f64::total_cmp);
+        rows.push((through_contract, plain, with_files));
+        shim.stop().await;
+    }
+    println!("\nMessages (sequential, one client, SQLite; debug or release as built)");
+    println!(
+        "  inspecting a 12 MP JPEG of {} B alone: {inspect_ms:.0} ms (re-encoded to {} B)",
+        photo.len(),
+        inspected.bytes.len()
+    );
+    for (through_contract, plain, with_files) in &rows {
+        let via = if *through_contract { "through the HTTP contract" } else { "built-in ledger" };
+        println!(
+            "  {via:<26} text only p50 {:.1} ms; with the photo and a PDF p50 {:.0} ms, max {:.0} ms: {:.0}x the text-only median",
+            percentile(plain, 0.5),
+            percentile(with_files, 0.5),
+            percentile(with_files, 1.0),
+            percentile(with_files, 0.5) / percentile(plain, 0.5)
+        );
+    }
 }
