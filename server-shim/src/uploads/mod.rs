@@ -11,7 +11,6 @@ use std::io::Cursor;
 use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
@@ -276,11 +275,24 @@ fn clean_image(bytes: &[u8], file_type: FileType, max_out: u64) -> Result<Vec<u8
     // Re-encoding from pixels is what guarantees no EXIF, text chunk, ICC profile or trailer
     // survives: the encoders write none of them.
     let mut out = Vec::new();
-    let written = match file_type {
-        FileType::Jpeg => img.write_with_encoder(JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)),
-        _ => img.write_with_encoder(PngEncoder::new(&mut out)),
-    };
-    written.map_err(image_error)?;
+    match file_type {
+        FileType::Jpeg => {
+            // jpeg-encoder: a plain JFIF with the pixels only, several times faster than
+            // image's own encoder on a phone photo.
+            let (w, h) = (u16::try_from(img.width()), u16::try_from(img.height()));
+            let (Ok(w), Ok(h)) = (w, h) else { return Err(ErrorCode::ImageTooLarge) };
+            let (data, color) = match &img {
+                DynamicImage::ImageLuma8(g) => (g.as_raw().as_slice(), jpeg_encoder::ColorType::Luma),
+                DynamicImage::ImageRgb8(rgb) => (rgb.as_raw().as_slice(), jpeg_encoder::ColorType::Rgb),
+                _ => return Err(ErrorCode::FileDamaged),
+            };
+            jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY).encode(data, w, h, color).map_err(|e| {
+                tracing::warn!(error = %e, "re-encoding a JPEG failed");
+                ErrorCode::FileDamaged
+            })?;
+        }
+        _ => img.write_with_encoder(PngEncoder::new(&mut out)).map_err(image_error)?,
+    }
     // A palette or 1-bit PNG is stored as 8-bit grey or RGB: it can come out several times
     // larger than it went in.
     if out.len() as u64 > max_out {
