@@ -98,10 +98,15 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn ledger(config: Config, command: kabinet_shim::accounting::ledger::cli::LedgerCommand) -> anyhow::Result<ExitCode> {
+/// Runs an operator's command against the database, printing its answer or its refusal
+/// (exit code 1), and closes the database either way.
+async fn with_store<T: std::fmt::Display, E: std::fmt::Display>(
+    config: &Config,
+    what: &str,
+    run: impl AsyncFnOnce(&Store) -> Result<T, E>,
+) -> anyhow::Result<ExitCode> {
     let store = Store::open(config.database_url.expose_secret()).await?;
-    let ledger = kabinet_shim::accounting::ledger::Ledger::new(store.clone());
-    let result = kabinet_shim::accounting::ledger::cli::run(&ledger, command, time::OffsetDateTime::now_utc()).await;
+    let result = run(&store).await;
     store.close().await;
     match result {
         Ok(out) => {
@@ -109,29 +114,28 @@ async fn ledger(config: Config, command: kabinet_shim::accounting::ledger::cli::
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("kabinet-shim ledger: {e}");
+            eprintln!("kabinet-shim {what}: {e}");
             Ok(ExitCode::from(1))
         }
     }
 }
 
+async fn ledger(config: Config, command: kabinet_shim::accounting::ledger::cli::LedgerCommand) -> anyhow::Result<ExitCode> {
+    with_store(&config, "ledger", async |store| {
+        let ledger = kabinet_shim::accounting::ledger::Ledger::new(store.clone());
+        kabinet_shim::accounting::ledger::cli::run(&ledger, command, time::OffsetDateTime::now_utc()).await
+    })
+    .await
+}
+
 async fn staff(config: Config, command: kabinet_shim::staff::StaffCommand) -> anyhow::Result<ExitCode> {
-    let store = Store::open(config.database_url.expose_secret()).await?;
-    let ledger = kabinet_shim::accounting::ledger::Ledger::new(store.clone());
-    let journal = Journal::new(store.clone(), std::sync::Arc::new(SystemClock));
-    let desk = kabinet_shim::staff::Desk { ledger: &ledger, journal: &journal, division: &config.org.division };
-    let result = kabinet_shim::staff::run(&desk, command, time::OffsetDateTime::now_utc()).await;
-    store.close().await;
-    match result {
-        Ok(out) => {
-            println!("{out}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("kabinet-shim staff: {e}");
-            Ok(ExitCode::from(1))
-        }
-    }
+    with_store(&config, "staff", async |store| {
+        let ledger = kabinet_shim::accounting::ledger::Ledger::new(store.clone());
+        let journal = Journal::new(store.clone(), std::sync::Arc::new(SystemClock));
+        let desk = kabinet_shim::staff::Desk { ledger: &ledger, journal: &journal, division: &config.org.division };
+        kabinet_shim::staff::run(&desk, command, time::OffsetDateTime::now_utc()).await
+    })
+    .await
 }
 
 async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<ExitCode> {

@@ -178,6 +178,21 @@ pub enum Layout {
 }
 
 impl Stack {
+    /// Registers a demo client through the API, as the widget would (SMS code from the
+    /// simulator), and returns the signed-in API client: the reference beside a browser.
+    pub async fn register(&self, full_name: &str, e164: &str, password: &str) -> client::Client {
+        let mut api = client::Client::new(&self.shim.loopback, &self.site_url);
+        let sim = self.shim.state.sms_simulator().expect("the stack runs the SMS simulator");
+        let before = client::sms_count(sim, e164);
+        let body = serde_json::json!({"full_name": full_name, "phone": e164, "password": password, "consent_version": "2026-11-01"});
+        let r = api.post("/auth/register", &body).await;
+        assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+        let code = client::next_code(sim, e164, before).await;
+        let r = api.post("/auth/register/confirm", &serde_json::json!({"phone": e164, "code": code, "password": password})).await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        api
+    }
+
     pub async fn start(db: Db) -> Stack {
         Self::start_with(db, Layout::Subdomain).await
     }

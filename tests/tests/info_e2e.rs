@@ -10,10 +10,9 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use kabinet_api::cabinet::{format_rub, LoanDetail, LoansView, SavingsView};
 use kabinet_tests::browser::{eventually, within, Browser, Scope};
-use kabinet_tests::client::{next_code, Client as ApiClient};
+use kabinet_tests::client::Client as ApiClient;
 use kabinet_tests::faulty::{Fault, FaultyAccounting};
 use kabinet_tests::{pdf_text, pkg_dir, Db, Layout, Stack};
-use serde_json::json;
 
 use crate::e2e::{open, screenshot_path, top, widget, Mode, WAIT};
 use crate::signin_e2e::{announced, heading, press, type_into};
@@ -30,15 +29,7 @@ fn plain(s: &str) -> String {
 
 /// Registers through the API and returns a signed-in API client for reference figures.
 async fn register(stack: &Stack) -> ApiClient {
-    let mut api = ApiClient::new(&stack.shim.loopback, &stack.site_url);
-    let sim = stack.shim.state.sms_simulator().unwrap();
-    let r = api
-        .post("/auth/register", &json!({"full_name": NAME, "phone": E164, "password": PASSWORD, "consent_version": "2026-11-01"}))
-        .await;
-    assert_eq!(r.status, 202);
-    let code = next_code(sim, E164, 0).await;
-    assert_eq!(api.post("/auth/register/confirm", &json!({"phone": E164, "code": code, "password": PASSWORD})).await.status, 200);
-    api
+    stack.register(NAME, E164, PASSWORD).await
 }
 
 async fn log_in(c: &Client, mode: Mode) -> Scope<'_> {
@@ -192,13 +183,8 @@ async fn savings_inline() {
     pkg_dir();
     let stack = Stack::start(Db::Sqlite).await;
     // Иванова has savings with capitalisation; inline mode fetches the PDF cross-origin.
-    let mut api = ApiClient::new(&stack.shim.loopback, &stack.site_url);
-    let sim = stack.shim.state.sms_simulator().unwrap();
     let (name, e164, phone) = ("Иванова Мария Петровна", "+79161234567", "+7 916 123-45-67");
-    api.post("/auth/register", &json!({"full_name": name, "phone": e164, "password": PASSWORD, "consent_version": "2026-11-01"}))
-        .await;
-    let code = next_code(sim, e164, 0).await;
-    assert_eq!(api.post("/auth/register/confirm", &json!({"phone": e164, "code": code, "password": PASSWORD})).await.status, 200);
+    let mut api = stack.register(name, e164, PASSWORD).await;
     let savings: SavingsView = api.get("/savings").await.json();
     let saving = &savings.contracts[0];
     let downloads = tempfile::tempdir().unwrap();

@@ -15,7 +15,7 @@ use kabinet_shim::accounting::ledger::Ledger;
 use kabinet_shim::staff::{self, Desk, StaffCommand, StatusArg};
 use kabinet_shim::uploads::samples;
 use kabinet_tests::browser::{eventually, within, Browser, Scope};
-use kabinet_tests::client::{next_code, Client as ApiClient};
+use kabinet_tests::client::Client as ApiClient;
 use kabinet_tests::{pkg_dir, Db, Stack};
 use serde_json::json;
 
@@ -99,14 +99,7 @@ async fn preview_then_send(c: &Client, w: &Scope<'_>) {
 async fn flow() {
     pkg_dir();
     let stack = Stack::start(Db::Sqlite).await;
-    let mut api = ApiClient::new(&stack.shim.loopback, &stack.site_url);
-    let sim = stack.shim.state.sms_simulator().unwrap();
-    let r = api
-        .post("/auth/register", &json!({"full_name": NAME, "phone": E164, "password": PASSWORD, "consent_version": "2026-11-01"}))
-        .await;
-    assert_eq!(r.status, 202);
-    let code = next_code(sim, E164, 0).await;
-    assert_eq!(api.post("/auth/register/confirm", &json!({"phone": E164, "code": code, "password": PASSWORD})).await.status, 200);
+    let mut api = stack.register(NAME, E164, PASSWORD).await;
     let loans: LoansView = api.get("/loans").await.json();
     let loan = loans.contracts.iter().find(|l| l.closed_on.is_none()).expect("Иванова has a current loan").clone();
     let savings: SavingsView = api.get("/savings").await.json();
@@ -308,12 +301,7 @@ async fn inline_upload() {
     pkg_dir();
     let stack = Stack::start(Db::Sqlite).await;
     let (name, e164, phone) = ("Петров Сергей Николаевич", "+79137654321", "+7 913 765-43-21");
-    let mut api = ApiClient::new(&stack.shim.loopback, &stack.site_url);
-    let sim = stack.shim.state.sms_simulator().unwrap();
-    api.post("/auth/register", &json!({"full_name": name, "phone": e164, "password": PASSWORD, "consent_version": "2026-11-01"}))
-        .await;
-    let code = next_code(sim, e164, 0).await;
-    assert_eq!(api.post("/auth/register/confirm", &json!({"phone": e164, "code": code, "password": PASSWORD})).await.status, 200);
+    stack.register(name, e164, PASSWORD).await;
     let files = tempfile::tempdir().unwrap();
     let fake = files.path().join("фото.png");
     std::fs::write(&fake, samples::pdf()).unwrap();

@@ -222,31 +222,39 @@ async fn timed_gets(c: &mut Client, path: &str, n: usize) -> (Vec<f64>, usize) {
     (v, size)
 }
 
+/// A shim on SQLite with the read limit opened wide (this measures work, not policy), on the
+/// built-in ledger or on `accounting`, and a demo client registered and signed in on it.
+async fn signed_in_shim(
+    accounting: Option<kabinet_shim::config::AccountingConfig>,
+    name: &str,
+    phone: &str,
+) -> (TestShim, Client, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let l = bind().await;
+    let url = format!("http://lk.company.localhost:{}", l.local_addr().unwrap().port());
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    let mut config = test_config(dir.path(), &db, &url, &[SITE.to_string()]);
+    config.auth.reads_per_session_minute = 1_000_000;
+    if let Some(a) = accounting {
+        config.accounting = a;
+    }
+    let shim = TestShim::start(config, l).await;
+    let sim = shim.state.sms_simulator().unwrap().clone();
+    let mut c = Client::new(&shim.loopback, SITE);
+    c.post("/auth/register", &json!({"full_name": name, "phone": phone, "password": PASSWORD, "consent_version": "2026-11-01"}))
+        .await;
+    let code = next_code(&sim, phone, 0).await;
+    assert_eq!(c.post("/auth/register/confirm", &json!({"phone": phone, "code": code, "password": PASSWORD})).await.status, 200);
+    (shim, c, dir)
+}
+
 async fn information() {
     use kabinet_tests::faulty::FaultyAccounting;
     let contract = FaultyAccounting::start().await;
     let mut results = Vec::new();
     for through_contract in [false, true] {
-        let dir = tempfile::tempdir().unwrap();
-        let l = bind().await;
-        let url = format!("http://lk.company.localhost:{}", l.local_addr().unwrap().port());
-        let db = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-        let mut config = test_config(dir.path(), &db, &url, &[SITE.to_string()]);
-        config.auth.reads_per_session_minute = 1_000_000;
-        if through_contract {
-            config.accounting = contract.client_config(5, 0);
-        }
-        let shim = TestShim::start(config, l).await;
-        let sim = shim.state.sms_simulator().unwrap().clone();
-        let phone = "+79137654321";
-        let mut c = Client::new(&shim.loopback, SITE);
-        c.post(
-            "/auth/register",
-            &json!({"full_name": "Петров Сергей Николаевич", "phone": phone, "password": PASSWORD, "consent_version": "2026-11-01"}),
-        )
-        .await;
-        let code = next_code(&sim, phone, 0).await;
-        assert_eq!(c.post("/auth/register/confirm", &json!({"phone": phone, "code": code, "password": PASSWORD})).await.status, 200);
+        let accounting = through_contract.then(|| contract.client_config(5, 0));
+        let (shim, mut c, _dir) = signed_in_shim(accounting, "Петров Сергей Николаевич", "+79137654321").await;
         // The overdue loan: the engine replays its payments and 6 months of penalty days.
         let (detail, detail_size) = timed_gets(&mut c, "/loans/demo-loan-2", 100).await;
         let (pdf, pdf_size) = timed_gets(&mut c, "/loans/demo-loan-2/documents/schedule", 20).await;
@@ -305,26 +313,8 @@ async fn messages() {
     let contract = FaultyAccounting::start().await;
     let mut rows = Vec::new();
     for through_contract in [false, true] {
-        let dir = tempfile::tempdir().unwrap();
-        let l = bind().await;
-        let url = format!("http://lk.company.localhost:{}", l.local_addr().unwrap().port());
-        let db = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-        let mut config = test_config(dir.path(), &db, &url, &[SITE.to_string()]);
-        config.auth.reads_per_session_minute = 1_000_000;
-        if through_contract {
-            config.accounting = contract.client_config(30, 0);
-        }
-        let shim = TestShim::start(config, l).await;
-        let sim = shim.state.sms_simulator().unwrap().clone();
-        let phone = "+79161234567";
-        let mut c = Client::new(&shim.loopback, SITE);
-        c.post(
-            "/auth/register",
-            &json!({"full_name": "Иванова Мария Петровна", "phone": phone, "password": PASSWORD, "consent_version": "2026-11-01"}),
-        )
-        .await;
-        let code = next_code(&sim, phone, 0).await;
-        assert_eq!(c.post("/auth/register/confirm", &json!({"phone": phone, "code": code, "password": PASSWORD})).await.status, 200);
+        let accounting = through_contract.then(|| contract.client_config(30, 0));
+        let (shim, mut c, _dir) = signed_in_shim(accounting, "Иванова Мария Петровна", "+79161234567").await;
         let mut plain = Vec::new();
         let mut with_files = Vec::new();
         for _ in 0..5 {
