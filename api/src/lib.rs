@@ -60,6 +60,10 @@ pub struct ApiError {
     /// With `rate_limited`: seconds until a retry may succeed (also in `Retry-After`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u32>,
+    /// With a refused upload: the name of the file refused, so a person with several files
+    /// knows which one to take out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// Every error code the API can answer with. New codes are added, never renamed.

@@ -662,8 +662,15 @@ async fn hostile_uploads_are_refused_and_nothing_is_stored() {
         assert_eq!(count(&env, "idempotency_keys").await, 0, "{what}: the key is free for a corrected retry");
     }
     assert_eq!(events(&env, "upload_refused").await.len(), 15);
+    // A refusal about one file names it, so a person sending several knows which to take out.
+    let r = send_message(&mut c, &key(), "x", vec![("ok.png", "image/png", samples::png(8, 8)), ("счёт.pdf.exe", "application/pdf", samples::pdf())]).await;
+    let e: kabinet_api::ApiError = r.json();
+    assert_eq!((e.code, e.file.as_deref()), (ErrorCode::FileTypeNotAllowed, Some("счёт.pdf.exe")));
+    assert!(e.request_id.is_some());
     let r = events(&env, "upload_refused").await;
     assert!(r.iter().any(|r| r.description.contains("invoice.pdf.exe")), "the journal names the file");
+    let (messages_now, files_now) = (count(&env, "ledger_messages").await, count(&env, "ledger_attachments").await);
+    assert_eq!((messages_now, files_now), (messages, files_stored));
 
     // A form post (multipart without the Idempotency-Key header a page would need CORS for),
     // and an empty message.

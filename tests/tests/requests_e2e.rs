@@ -324,7 +324,7 @@ async fn inline_upload() {
     let input = root.find(Locator::Css("#kb-compose-files")).await.expect("the file input");
     input.send_keys(&fake.display().to_string()).await.expect("choose a file");
     press(&w, "Отправить").await;
-    announced(&w, "Содержимое файла не соответствует его типу или расширению.").await;
+    announced(&w, "Файл «фото.png»: Содержимое файла не соответствует его типу или расширению.").await;
     let text = root.find(Locator::Css("#kb-compose-text")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(text.as_deref(), Some("Фото квитанции об оплате"), "nothing typed is lost");
     assert!(stack.shim.state.accounting().messages("demo-0002").await.unwrap().is_empty(), "nothing stored");

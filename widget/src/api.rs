@@ -44,8 +44,9 @@ const RESEND_AFTER_MS: i32 = 1_500;
 /// Why a call failed, in terms a screen can explain.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiFailure {
-    /// The server answered with a known error code; with `rate_limited`, when to retry.
-    Api { code: ErrorCode, retry_after_secs: Option<u32> },
+    /// The server answered with a known error code; with `rate_limited`, when to retry; with
+    /// a refused upload, the file it refused.
+    Api { code: ErrorCode, retry_after_secs: Option<u32>, file: Option<String> },
     /// No answer: offline, DNS, CORS refused, aborted.
     Network,
     /// No answer within the time limit ([`TIMEOUT_MS`], longer for an upload).
@@ -57,7 +58,15 @@ pub enum ApiFailure {
 impl ApiFailure {
     /// A failure the widget decides itself (a client-side check), worded as the server would.
     pub fn code(code: ErrorCode) -> Self {
-        ApiFailure::Api { code, retry_after_secs: None }
+        ApiFailure::Api { code, retry_after_secs: None, file: None }
+    }
+
+    /// The file a refused upload was about, as the person named it.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            ApiFailure::Api { file, .. } => file.as_deref(),
+            _ => None,
+        }
     }
 
     pub fn text(&self, lang: Lang) -> &'static str {
@@ -399,8 +408,11 @@ async fn refusal(response: &Response, text: &str) -> ApiFailure {
         Some(e) => ApiFailure::Api {
             code: e.code,
             retry_after_secs: e.retry_after_secs.or_else(|| retry_after_header(response)),
+            file: e.file,
         },
-        None if status == 429 => ApiFailure::Api { code: ErrorCode::RateLimited, retry_after_secs: retry_after_header(response) },
+        None if status == 429 => {
+            ApiFailure::Api { code: ErrorCode::RateLimited, retry_after_secs: retry_after_header(response), file: None }
+        }
         None if status >= 500 => ApiFailure::code(ErrorCode::Unavailable),
         None => ApiFailure::Unreadable,
     }

@@ -25,7 +25,10 @@ pub enum Problem {
 impl Problem {
     pub fn text(&self, lang: Lang) -> String {
         match self {
-            Problem::Failure(f) => f.text(lang).to_owned(),
+            Problem::Failure(f) => match f.file() {
+                Some(name) => fill(lang, T::FileRefused, &[("name", name), ("reason", f.text(lang))]),
+                None => f.text(lang).to_owned(),
+            },
             Problem::Empty(label) => fill(lang, T::EmptyField, &[("field", t(lang, *label))]),
             Problem::Invalid { text, .. } => text.clone(),
         }

@@ -296,6 +296,8 @@ pub enum T {
     MessageSent,
     MessageEmpty,
     UploadSlow,
+    /// A refusal about one file: «Файл «{name}»: {reason}».
+    FileRefused,
     FileWrongType,
     FileTooBig,
     FileTooMany,
@@ -840,6 +842,8 @@ pub fn t(lang: Lang, key: T) -> &'static str {
         (Lang::En, MessageSent) => "The message has been sent.",
         (Lang::Ru, MessageEmpty) => "Напишите текст или прикрепите файл.",
         (Lang::En, MessageEmpty) => "Write a text or attach a file.",
+        (Lang::Ru, FileRefused) => "Файл «{name}»: {reason}",
+        (Lang::En, FileRefused) => "File “{name}”: {reason}",
         (Lang::Ru, UploadSlow) => "Отправка… файлы {size}, это может занять несколько минут. Не закрывайте страницу.",
         (Lang::En, UploadSlow) => "Sending… the files are {size}, this may take a few minutes. Please keep this page open.",
         (Lang::Ru, FileWrongType) => "Файл «{name}»: можно прикладывать только JPG, PNG и PDF.",

@@ -6,16 +6,20 @@ use axum::Json;
 use kabinet_api::{ApiError, ErrorCode};
 
 /// Marker left on error responses so the request-id middleware can rebuild the body with the id.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ErrorMarker {
     pub code: ErrorCode,
     pub retry_after_secs: Option<u32>,
+    pub file: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0:?}")]
     Client(ErrorCode),
+    /// An uploaded file refused: the code, and the file's name as its sender gave it.
+    #[error("{code:?}: {file}")]
+    File { code: ErrorCode, file: String },
     /// Too many requests: try again after this many seconds.
     #[error("rate limited for {retry_after_secs} s")]
     RateLimited { code: ErrorCode, retry_after_secs: u32 },
@@ -29,7 +33,9 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Client(code) => StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            AppError::Client(code) | AppError::File { code, .. } => {
+                StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+            }
             AppError::RateLimited { code, .. } => {
                 StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::TOO_MANY_REQUESTS)
             }
@@ -40,7 +46,7 @@ impl AppError {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Client(c) => *c,
+            AppError::Client(c) | AppError::File { code: c, .. } => *c,
             AppError::RateLimited { code, .. } => *code,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Internal(_) => ErrorCode::Internal,
@@ -101,7 +107,15 @@ impl IntoResponse for AppError {
             AppError::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
             _ => None,
         };
-        error_response_with(status, self.code(), retry)
+        let mut res = error_response_with(status, self.code(), retry);
+        if let AppError::File { code, file } = self {
+            let body = ApiError { code, message: code.message_ru().to_owned(), request_id: None, retry_after_secs: None, file: Some(file.clone()) };
+            let (mut parts, _) = res.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.extensions.insert(ErrorMarker { code, retry_after_secs: None, file: Some(file) });
+            res = Response::from_parts(parts, axum::body::Body::from(serde_json::to_vec(&body).expect("an error serialises")));
+        }
+        res
     }
 }
 
@@ -110,12 +124,12 @@ pub fn error_response(status: StatusCode, code: ErrorCode) -> Response {
 }
 
 pub fn error_response_with(status: StatusCode, code: ErrorCode, retry_after_secs: Option<u32>) -> Response {
-    let body = ApiError { code, message: code.message_ru().to_owned(), request_id: None, retry_after_secs };
+    let body = ApiError { code, message: code.message_ru().to_owned(), request_id: None, retry_after_secs, file: None };
     let mut res = (status, Json(body)).into_response();
     if let Some(secs) = retry_after_secs {
         res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
-    res.extensions_mut().insert(ErrorMarker { code, retry_after_secs });
+    res.extensions_mut().insert(ErrorMarker { code, retry_after_secs, file: None });
     res
 }
 

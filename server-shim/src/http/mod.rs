@@ -235,11 +235,11 @@ async fn no_credentials_without_grant(req: Request, next: Next) -> Response {
 async fn error_body_request_id(req: Request, next: Next) -> Response {
     let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let res = next.run(req).await;
-    let Some(ErrorMarker { code, retry_after_secs }) = res.extensions().get::<ErrorMarker>().copied() else {
+    let Some(ErrorMarker { code, retry_after_secs, file }) = res.extensions().get::<ErrorMarker>().cloned() else {
         return res;
     };
     let (mut parts, _) = res.into_parts();
-    let body = ApiError { code, message: code.message_ru().to_owned(), request_id: id, retry_after_secs };
+    let body = ApiError { code, message: code.message_ru().to_owned(), request_id: id, retry_after_secs, file };
     let bytes = serde_json::to_vec(&body).expect("error body serialises");
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(bytes))

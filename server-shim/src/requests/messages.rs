@@ -207,7 +207,10 @@ async fn refused(state: &AppState, reader: &Reader, error: AppError, file: Optio
         return e.into();
     }
     tracing::warn!(client_id = %reader.client.id, code = ?code, "upload refused");
-    error
+    match file {
+        Some(f) if !f.is_empty() => AppError::File { code: *code, file: f.chars().take(kabinet_api::messages::MAX_FILE_NAME_CHARS * 2).collect() },
+        _ => error,
+    }
 }
 
 /// Sends a message with up to 5 files (`multipart/form-data`: one `text` part, `file` parts).
