@@ -35,6 +35,11 @@ fn fingerprint(text: &str, files: &[web_sys::File]) -> String {
     idempotency::fingerprint(&parts)
 }
 
+/// The draft's text if `stored` (owner, a line break, the text) belongs to `owner`.
+fn draft_of<'a>(stored: &'a str, owner: &str) -> Option<&'a str> {
+    stored.split_once('\n').filter(|(who, _)| !owner.is_empty() && *who == owner).map(|(_, text)| text)
+}
+
 #[component]
 pub fn MessageCompose(
     /// Called once the shim has taken a message.
@@ -45,14 +50,18 @@ pub fn MessageCompose(
     let lang = config.lang;
     let nav = expect_context::<Nav>();
     let form = FormState::new();
-    let text = RwSignal::new(session_store::get(MESSAGE_DRAFT).unwrap_or_default());
+    // The draft is stored with whose it is: after a session ends, the next person to sign in
+    // in this tab must not find someone else's unsent words.
+    let owner = StoredValue::new(nav.session.get_untracked().map(|s| s.client.phone).unwrap_or_default());
+    let restored = session_store::get(MESSAGE_DRAFT).and_then(|v| owner.with_value(|o| draft_of(&v, o).map(str::to_owned)));
+    let text = RwSignal::new(restored.unwrap_or_default());
     // The draft follows the text; an empty form keeps none.
     Effect::new(move |_| {
         let now = text.get();
         if now.is_empty() {
             session_store::remove(MESSAGE_DRAFT);
         } else {
-            session_store::set(MESSAGE_DRAFT, &now);
+            session_store::set(MESSAGE_DRAFT, &format!("{}\n{now}", owner.get_value()));
         }
     });
     // `File`s are browser objects, so the list lives on this thread only.
@@ -91,6 +100,8 @@ pub fn MessageCompose(
         form.sending();
         uploading.set((bytes >= SLOW_UPLOAD_BYTES).then_some(bytes));
         let config = config.clone();
+        // Whose draft this is, taken now: the screen may be gone when the answer comes.
+        let sender = owner.get_value();
         spawn_local(async move {
             let outcome = api::send_message(&config, &data, bytes, &key).await;
             uploading.try_set(None);
@@ -98,7 +109,8 @@ pub fn MessageCompose(
                 Ok(_) => {
                     submission.finished(PENDING_MESSAGE, &key);
                     // Also when this screen has gone meanwhile; a draft written since is kept.
-                    if session_store::get(MESSAGE_DRAFT).as_deref() == Some(body.as_str()) {
+                    let draft = session_store::get(MESSAGE_DRAFT);
+                    if draft.as_deref().and_then(|v| draft_of(v, &sender)) == Some(body.as_str()) {
                         session_store::remove(MESSAGE_DRAFT);
                     }
                     form.finish();
@@ -193,4 +205,17 @@ fn multipart(text: &str, files: &[web_sys::File]) -> Option<web_sys::FormData> {
         data.append_with_blob_and_filename(FILE_PART, f, &f.name()).ok()?;
     }
     Some(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::draft_of;
+
+    #[test]
+    fn a_draft_is_given_back_only_to_its_owner() {
+        assert_eq!(draft_of("+79161234567\nДобрый день,\nвопрос", "+79161234567"), Some("Добрый день,\nвопрос"));
+        assert_eq!(draft_of("+79161234567\nДобрый день", "+79137654321"), None);
+        assert_eq!(draft_of("Добрый день", "+79161234567"), None);
+        assert_eq!(draft_of("\nДобрый день", ""), None);
+    }
 }
