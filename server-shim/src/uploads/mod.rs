@@ -391,6 +391,9 @@ fn check_pdf(b: &[u8]) -> Result<(), ErrorCode> {
     if !(b.starts_with(b"%PDF-1.") || b.starts_with(b"%PDF-2.")) {
         return Err(ErrorCode::FileDamaged);
     }
+    if !pdf::plain_tokens_within(b, &text) {
+        return Err(ErrorCode::FileUnsafe);
+    }
     let body = b.trim_ascii_end();
     if !body.ends_with(b"%%EOF") {
         return Err(ErrorCode::FileDamaged);
@@ -825,6 +828,18 @@ mod tests {
         let clean = inspect(&upload("g.png", "image/png", &png)).unwrap();
         let img = image::load_from_memory_with_format(&clean.bytes, ImageFormat::Png).unwrap();
         assert_eq!(img.color(), image::ColorType::L8);
+    }
+
+    #[test]
+    fn a_flood_of_plain_tokens_is_refused_before_loading() {
+        // Ten megabytes of `0 ` in one array: five million objects for lopdf.
+        let mut b = b"%PDF-1.7\n1 0 obj\n[".to_vec();
+        b.extend(std::iter::repeat_n(b"0 ".as_slice(), 4_000_000).flatten());
+        b.extend_from_slice(b"]\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
+        let started = std::time::Instant::now();
+        assert_eq!(refused("flood.pdf", "application/pdf", &b), ErrorCode::FileUnsafe);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused before lopdf builds anything");
+        assert!(inspect(&upload("doc.pdf", "application/pdf", &samples::pdf())).is_ok());
     }
 
     #[test]

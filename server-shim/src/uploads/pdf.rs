@@ -24,6 +24,10 @@ pub(super) const MAX_PACKED_OBJECTS: u64 = 200_000;
 /// PDF tokens (numbers, names, strings, brackets) in all object streams of one file: lopdf
 /// spends an `Object` (about a hundred bytes) on each, so this bounds what loading allocates.
 pub(super) const MAX_PACKED_TOKENS: u64 = 2_000_000;
+/// PDF tokens outside stream bodies (the file's own objects): lopdf spends an `Object` on each
+/// of these too, so a file of ten megabytes of `0 0 0 …` would cost hundreds of megabytes
+/// (a real document of that size has a few hundred thousand).
+pub(super) const MAX_PLAIN_TOKENS: u64 = 2_000_000;
 /// lopdf refuses objects nested deeper than this.
 const MAX_DEPTH: usize = 100;
 
@@ -486,4 +490,32 @@ pub(super) fn check_object_index(dict: &Dictionary, content: &[u8], budget: &mut
         }
     }
     Ok(())
+}
+
+/// Whether the tokens outside stream bodies stay within [`MAX_PLAIN_TOKENS`]; counted with the
+/// same lexer, bytes it cannot read counted one token each (they cost lopdf nothing more).
+pub(super) fn plain_tokens_within(b: &[u8], ranges: &[Range<usize>]) -> bool {
+    let mut tokens = 0u64;
+    for r in ranges {
+        let Some(part) = b.get(r.clone()) else { continue };
+        let mut lx = Lexer::new(part, 0);
+        loop {
+            match lx.next() {
+                Ok(Some(_)) => tokens += 1,
+                Ok(None) => break,
+                // Something the lexer refuses (an unclosed string): step over one byte.
+                Err(()) => {
+                    tokens += 1;
+                    lx.i += 1;
+                    if lx.i >= part.len() {
+                        break;
+                    }
+                }
+            }
+            if tokens > MAX_PLAIN_TOKENS {
+                return false;
+            }
+        }
+    }
+    true
 }
