@@ -1,0 +1,143 @@
+//! The `Acquirer` port: card payments on the bank's hosted page. Register an order for an
+//! amount the shim computed, send the client to the bank's page, and learn what happened only
+//! from a verified callback or a status query — never from the client's return (A26, A27).
+//! Adapters: Sber (`sber.rs`, the legacy REST protocol) and Payler (`payler.rs`, the classic
+//! gapi); a simulator of both protocols with its own payment page (`simulator.rs`) serves the
+//! demo and the tests.
+
+pub mod payler;
+pub mod sber;
+pub mod simulator;
+mod transport;
+
+use std::sync::Arc;
+
+/// Amount in kopecks.
+pub type Kopecks = i64;
+
+/// Which bank's protocol an adapter speaks; stored with every payment, since an order id is
+/// unique only within one gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Gateway {
+    Sber,
+    Payler,
+}
+
+impl Gateway {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gateway::Sber => "sber",
+            Gateway::Payler => "payler",
+        }
+    }
+}
+
+/// An order to register. The amount comes from the ledger, never from the browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    /// The shim's own unique order number (Sber `orderNumber`, Payler `order_id`): printable
+    /// ASCII, at most 32 characters.
+    pub order_number: String,
+    pub amount: Kopecks,
+    /// Shown on the bank's page, e.g. «Погашение по договору З-2026/0142»; at most 99 characters.
+    pub description: String,
+    /// Where the bank sends the client back after paying, and after a failure.
+    pub return_url: String,
+    pub fail_url: String,
+    /// How long the payment page stays open.
+    pub lifetime_secs: u32,
+}
+
+/// The order as the bank registered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    /// The bank's own id (Sber `orderId`, Payler `session_id`).
+    pub gateway_order_id: String,
+    /// The bank's payment page for this order; the client goes there as a top-level page.
+    pub payment_url: String,
+    /// The bank's answer as received, kept as evidence.
+    pub raw: String,
+}
+
+/// Where a payment stands, as the bank says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentState {
+    /// Registered, on the payment page, or being authenticated (3-DS): not paid yet.
+    Pending,
+    /// The money is taken (Sber `orderStatus` 2; Payler `Charged`).
+    Paid,
+    /// Refused by the bank or the card, or the page timed out.
+    Declined,
+    /// Authorized and then cancelled (Sber 3; Payler `Reversed`).
+    Reversed,
+    /// Paid, then refunded in full or in part (Sber 4; Payler `Refunded`).
+    Refunded,
+}
+
+/// A status answer. `amount` is what the bank has for the order: the shim compares it with
+/// what it registered before crediting anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderStatus {
+    pub state: PaymentState,
+    pub amount: Kopecks,
+    /// The bank's answer as received, kept as evidence.
+    pub raw: String,
+}
+
+/// A callback whose signature checked out: only a trigger to query the status (A27).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackNotice {
+    pub gateway_order_id: String,
+    pub order_number: String,
+    /// As the bank named it (`deposited`, `declinedByTimeout`…).
+    pub operation: String,
+    /// The bank's success flag for the operation.
+    pub success: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AcquirerError {
+    /// The bank refused the request (its code and text): a duplicate order number, a bad
+    /// amount, credentials it does not accept.
+    #[error("the bank refused (code {code}): {message}")]
+    Refused { code: String, message: String },
+    /// The bank does not know this order.
+    #[error("the bank does not know the order")]
+    UnknownOrder,
+    /// No answer in time, a 5xx, a connection failure: try again later.
+    #[error("the bank cannot be reached: {0}")]
+    Unavailable(String),
+    /// An answer we cannot read.
+    #[error("the bank's answer cannot be read: {0}")]
+    Malformed(String),
+}
+
+/// Why a callback is not believed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallbackError {
+    #[error("the callback has no checksum")]
+    Unsigned,
+    #[error("the callback's checksum does not match")]
+    BadChecksum,
+    #[error("the callback lacks {0}")]
+    Missing(&'static str),
+    /// This gateway sends no signed callbacks: the return and any notice are only triggers.
+    #[error("this gateway sends no signed callbacks")]
+    NotSupported,
+}
+
+/// Card payments through one bank. Every call is bounded by the adapter's timeout.
+#[async_trait::async_trait]
+pub trait Acquirer: Send + Sync {
+    fn gateway(&self) -> Gateway;
+    /// Registers an order and returns the bank's page for it.
+    async fn register(&self, order: &NewOrder) -> Result<Registered, AcquirerError>;
+    /// What the bank says about the order now.
+    async fn status(&self, order_number: &str, gateway_order_id: &str) -> Result<OrderStatus, AcquirerError>;
+    /// Returns `amount` of a paid order to the card.
+    async fn refund(&self, order_number: &str, gateway_order_id: &str, amount: Kopecks) -> Result<(), AcquirerError>;
+    /// Checks a callback's signature over its parameters (name → value, as received).
+    fn verify_callback(&self, params: &[(String, String)]) -> Result<CallbackNotice, CallbackError>;
+}
+
+pub type DynAcquirer = Arc<dyn Acquirer>;
