@@ -214,8 +214,16 @@ fn demo() -> Result<()> {
             Command::new(bin.join("host-demo")).args([&format!("127.0.0.1:{foreign_port}"), &shim_url, &foreign_url]),
         )?,
     ];
+    // Staff answer applications and messages from the command line until the staff console
+    // exists: the exact command against this demo's database, ready to paste.
+    let staff = format!(
+        "KABINET_MODE=demo KABINET_DATABASE_URL='sqlite://{}?mode=rwc' {}",
+        data.join("demo.db").display(),
+        bin.join("kabinet-shim").display()
+    );
+    // One write, so the services' own start lines do not cut into it.
     eprintln!(
-        "\nkabinet demo is running (Ctrl-C stops it):\n\n  the company site:   {site_url}/\n  the cabinet page:   {site_url}/cabinet        (frame mode)\n                      {site_url}/cabinet?mode=inline\n  themed / hostile:   {site_url}/themed   {site_url}/hostile\n  the shim:           {shim_url}/healthz   {shim_url}/openapi.json\n\nDemo clients (register with the name and phone; the SMS code shows in the page's demo panel):\n  Иванова Мария Петровна      +7 916 123-45-67\n  Петров Сергей Николаевич    +7 913 765-43-21\n  Смирнова Анна Викторовна    +7 923 555-01-02\n  Кузнецов Алексей Иванович   +7 999 000-11-22\n\n*.localhost names resolve to 127.0.0.1 in Chromium and Firefox.\n"
+        "\nkabinet demo is running (Ctrl-C stops it):\n\n  the company site:   {site_url}/\n  the cabinet page:   {site_url}/cabinet        (frame mode)\n                      {site_url}/cabinet?mode=inline\n  themed / hostile:   {site_url}/themed   {site_url}/hostile\n  the shim:           {shim_url}/healthz   {shim_url}/openapi.json\n\nDemo clients (register with the name and phone; the SMS code shows in the page's demo panel):\n  Иванова Мария Петровна      +7 916 123-45-67\n  Петров Сергей Николаевич    +7 913 765-43-21\n  Смирнова Анна Викторовна    +7 923 555-01-02\n  Кузнецов Алексей Иванович   +7 999 000-11-22\n\nStaff answer what clients send (in another terminal):\n  {staff} staff applications\n  {staff} staff status ЛК-… approved --comment \"Ждём вас в офисе\" --operator \"Коротков Е. Ю.\"\n  {staff} staff messages --client demo-0001 --operator \"Коротков Е. Ю.\"\n  {staff} staff reply --client demo-0001 --text \"Квитанция во вложении\" --file ПД-4.pdf --operator \"Коротков Е. Ю.\"\n\n*.localhost names resolve to 127.0.0.1 in Chromium and Firefox.\n"
     );
     loop {
         std::thread::sleep(Duration::from_millis(300));
