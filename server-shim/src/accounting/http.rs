@@ -265,15 +265,7 @@ impl HttpAccounting {
         let message = if e.is_timeout() {
             format!("timed out after {} s", self.timeout.as_secs())
         } else {
-            let e = e.without_url();
-            let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                message.push_str(": ");
-                message.push_str(&s.to_string());
-                source = s.source();
-            }
-            message
+            crate::gateways::error_chain(&e.without_url())
         };
         if transient {
             Attempt::Transient(message)

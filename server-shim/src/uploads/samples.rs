@@ -116,12 +116,7 @@ pub fn png_pixel_bomb() -> Vec<u8> {
     for _ in 0..32 {
         z.write_all(&row).expect("compressing into memory");
     }
-    let idat = z.finish().expect("compressing into memory");
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend_from_slice(&chunk(b"IHDR", &ihdr));
-    out.extend_from_slice(&chunk(b"IDAT", &idat));
-    out.extend_from_slice(&chunk(b"IEND", b""));
-    out
+    png_file(&ihdr, &z.finish().expect("compressing into memory"))
 }
 
 /// A one-page A4 PDF with a line of text and the title «Квитанция ПД-4».
@@ -306,12 +301,7 @@ pub fn png_with_payload_in_pixels(payload: &[u8]) -> Vec<u8> {
         z.write_all(&[0]).expect("compressing into memory");
         z.write_all(payload).expect("compressing into memory");
     }
-    let idat = z.finish().expect("compressing into memory");
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend_from_slice(&chunk(b"IHDR", &ihdr));
-    out.extend_from_slice(&chunk(b"IDAT", &idat));
-    out.extend_from_slice(&chunk(b"IEND", b""));
-    out
+    png_file(&ihdr, &z.finish().expect("compressing into memory"))
 }
 
 /// A `w`×`h` 1-bit greyscale PNG of pseudo-random noise: decoded to 8-bit grey and
@@ -333,12 +323,7 @@ pub fn png_1bit_noise(w: u32, h: u32) -> Vec<u8> {
         }));
         z.write_all(&row).expect("compressing into memory");
     }
-    let idat = z.finish().expect("compressing into memory");
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend_from_slice(&chunk(b"IHDR", &ihdr));
-    out.extend_from_slice(&chunk(b"IDAT", &idat));
-    out.extend_from_slice(&chunk(b"IEND", b""));
-    out
+    png_file(&ihdr, &z.finish().expect("compressing into memory"))
 }
 
 /// A 16×16 JPEG with a COM (comment) segment holding `text` right after SOI.
@@ -485,5 +470,14 @@ pub(crate) fn object_stream_pdf(index: &str, packed: &str, n: usize) -> Vec<u8> 
     );
     out.extend_from_slice(&entries);
     out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
+    out
+}
+
+/// A PNG file of one IHDR, one IDAT and the IEND, each with its CRC.
+fn png_file(ihdr: &[u8], idat: &[u8]) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend_from_slice(&chunk(b"IHDR", ihdr));
+    out.extend_from_slice(&chunk(b"IDAT", idat));
+    out.extend_from_slice(&chunk(b"IEND", b""));
     out
 }

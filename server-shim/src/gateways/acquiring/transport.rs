@@ -2,7 +2,6 @@
 //! POST that maps transport failures to `AcquirerError`, and a reader for numbers that banks
 //! send as strings or integers.
 
-use std::time::Duration;
 
 use super::AcquirerError;
 
@@ -16,17 +15,7 @@ pub(super) fn base_url(what: &str, base: &str) -> anyhow::Result<String> {
     Ok(base.to_owned())
 }
 
-/// One client per adapter. Redirects are not followed: a redirected POST loses its form, and a
-/// 3xx names the real problem (a wrong base URL) better than the bank's answer to an empty GET.
-pub(super) fn http_client(timeout_secs: u64) -> anyhow::Result<reqwest::Client> {
-    let total = Duration::from_secs(timeout_secs.max(1));
-    Ok(reqwest::Client::builder()
-        .timeout(total)
-        .connect_timeout(total.min(Duration::from_secs(5)))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("kabinet-shim/", env!("CARGO_PKG_VERSION")))
-        .build()?)
-}
+pub(super) use crate::gateways::form_client as http_client;
 
 /// Posts a form and returns the HTTP status and the body as text. Only transport failures are
 /// mapped here; what a status means is the protocol's business (Payler sends its error JSON
@@ -50,21 +39,9 @@ fn transport_error(e: &reqwest::Error, timeout_secs: u64) -> AcquirerError {
     if e.is_timeout() {
         return AcquirerError::Unavailable(format!("no answer within {timeout_secs} s"));
     }
-    AcquirerError::Unavailable(error_chain(e))
+    AcquirerError::Unavailable(crate::gateways::error_chain(e))
 }
 
-/// reqwest's own message is only "error sending request"; the cause (refused, reset, TLS) is in
-/// the source chain, and staff need it.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
 
 /// The first characters of a body for an error message: enough to recognise a proxy's HTML
 /// page, never a whole answer in a log line.

@@ -91,7 +91,6 @@ pub mod simulator;
 pub mod smsc;
 pub mod smsru;
 
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -149,18 +148,8 @@ fn endpoint(base_url: &str, path: &str) -> anyhow::Result<String> {
     Ok(format!("{base}{path}"))
 }
 
-/// One HTTP client per adapter. Redirects are not followed: a redirected POST turns into a GET
-/// without its form, which SMS.ru answers with 210 and SMSC with a parameter error; an HTTP 3xx
-/// error names the real problem (a wrong base URL).
-fn http_client(timeout_secs: u64) -> anyhow::Result<reqwest::Client> {
-    let total = Duration::from_secs(timeout_secs);
-    Ok(reqwest::Client::builder()
-        .timeout(total)
-        .connect_timeout(total.min(Duration::from_secs(5)))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("kabinet-shim/", env!("CARGO_PKG_VERSION")))
-        .build()?)
-}
+// SMS.ru answers a redirected (form-less) POST with 210 and SMSC with a parameter error.
+use crate::gateways::form_client as http_client;
 
 /// One send as both providers take it: post the form, read the message id out of a 200
 /// answer with `parse`, keep the raw answer as evidence, log one line.
@@ -204,7 +193,7 @@ fn transport_error(e: reqwest::Error, timeout_secs: u64) -> SmsError {
     if e.is_timeout() {
         return SmsError::Timeout(timeout_secs);
     }
-    SmsError::Transport(error_chain(&e))
+    SmsError::Transport(crate::gateways::error_chain(&e))
 }
 
 /// One line per send: provider, message id and the masked number, never the text (it holds
@@ -218,18 +207,6 @@ fn log_send(provider: &'static str, phone: &Phone, result: &Result<SmsReceipt, S
     }
 }
 
-/// reqwest's own message is only "error sending request"; the cause (refused, reset, TLS) is
-/// in the source chain, and staff need it.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
 
 /// Providers document numbers but have been seen sending them as strings; take both.
 #[derive(Debug, Clone, serde::Deserialize)]

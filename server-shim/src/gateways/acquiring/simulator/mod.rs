@@ -65,6 +65,25 @@ pub struct SimOrder {
     pub callbacks: Vec<SimCallback>,
 }
 
+impl SimOrder {
+    /// A freshly registered order: pending, nothing paid, refunded or sent yet.
+    pub(super) fn registered(gateway: Gateway, gateway_order_id: String, order_number: &str, amount: Kopecks) -> SimOrder {
+        SimOrder {
+            gateway,
+            gateway_order_id,
+            order_number: order_number.to_owned(),
+            amount,
+            refunded: 0,
+            description: String::new(),
+            return_url: String::new(),
+            fail_url: String::new(),
+            state: PaymentState::Pending,
+            attempted: false,
+            callbacks: Vec::new(),
+        }
+    }
+}
+
 /// A Sber callback the simulator sent (or is still sending).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimCallback {

@@ -86,17 +86,10 @@ pub(super) async fn start_session(State(sim): State<AcquiringSimulator>, Form(p)
     let n = sim.next_id(&mut s);
     let session_id = format!("5e55{n:028x}");
     s.orders.push(SimOrder {
-        gateway: Gateway::Payler,
-        gateway_order_id: session_id.clone(),
-        order_number: order_id.to_owned(),
-        amount,
-        refunded: 0,
         description: p.get("product").cloned().unwrap_or_default(),
         return_url: success.to_owned(),
         fail_url: decline.to_owned(),
-        state: PaymentState::Pending,
-        attempted: false,
-        callbacks: Vec::new(),
+        ..SimOrder::registered(Gateway::Payler, session_id.clone(), order_id, amount)
     });
     Json(json!({ "session_id": session_id, "order_id": order_id, "amount": amount })).into_response()
 }

@@ -92,17 +92,10 @@ pub(super) async fn register(
     let n = sim.next_id(&mut s);
     let id = format!("0b4f2d4c-0000-4000-8000-{n:012}");
     s.orders.push(SimOrder {
-        gateway: Gateway::Sber,
-        gateway_order_id: id.clone(),
-        order_number: number.to_owned(),
-        amount,
-        refunded: 0,
         description: p.get("description").cloned().unwrap_or_default(),
         return_url: return_url.to_owned(),
         fail_url: fail_url.to_owned(),
-        state: PaymentState::Pending,
-        attempted: false,
-        callbacks: Vec::new(),
+        ..SimOrder::registered(Gateway::Sber, id.clone(), number, amount)
     });
     let form_url = format!("{base}/sber/pay?mdOrder={id}");
     // A successful register.do carries no errorCode at all.
