@@ -87,15 +87,6 @@ async fn reference(api: &mut ApiClient, body: serde_json::Value) -> ApplicationP
     r.json()
 }
 
-async fn preview_then_send(c: &Client, w: &Scope<'_>) {
-    press(w, "Рассчитать").await;
-    heading(w, "Расчёт").await;
-    press(w, "Отправить заявку").await;
-    announced(w, "отправлена.").await;
-    heading(w, "Заявления").await;
-    let _ = c;
-}
-
 async fn flow() {
     pkg_dir();
     let stack = Stack::start(Db::Sqlite).await;
@@ -117,6 +108,23 @@ async fn flow() {
     type_into(&w, "Номер телефона", PHONE).await;
     type_into(&w, "Пароль", PASSWORD).await;
     press(&w, "Войти").await;
+    heading(&w, "Здравствуйте, Мария Петровна!").await;
+
+    // A contract's own screen opens the early repayment form with that contract chosen.
+    press(&w, "Займы").await;
+    press(&w, &format!("Договор № {}", loan.number)).await;
+    heading(&w, &format!("Договор займа № {}", loan.number)).await;
+    press(&w, "Досрочное погашение").await;
+    heading(&w, "Заявка на досрочное погашение").await;
+    let chosen = c.find(Locator::Id("kb-apply-contract")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(chosen.as_deref(), Some(loan.id.as_str()));
+    shot(&b, "00-early-repayment-from-contract").await;
+    let w = widget(c, Mode::Frame).await;
+    press(&w, "Назад").await;
+    heading(&w, &format!("Договор займа № {}", loan.number)).await;
+    press(&w, "Назад").await;
+    heading(&w, "Договоры").await;
+    press(&w, "Назад").await;
     heading(&w, "Здравствуйте, Мария Петровна!").await;
 
     // A loan application: the installment on screen is the ledger's.
@@ -170,7 +178,14 @@ async fn flow() {
     heading(&w, "Заявка на сбережения").await;
     fill(&w, "Сумма, ₽", "100 000").await;
     fill_id(c, "kb-apply-term", "12").await;
-    preview_then_send(c, &w).await;
+    press(&w, "Рассчитать").await;
+    heading(&w, "Расчёт").await;
+    on_screen(c, "Доход за весь срок").await;
+    shot(&b, "02b-savings-preview").await;
+    let w = widget(c, Mode::Frame).await;
+    press(&w, "Отправить заявку").await;
+    announced(&w, "отправлена.").await;
+    heading(&w, "Заявления").await;
     press(&w, "Досрочное снятие").await;
     heading(&w, "Заявка на досрочное снятие").await;
     let day = c.find(Locator::Id("kb-apply-date")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
@@ -240,6 +255,8 @@ async fn flow() {
     let input = c.find(Locator::Id("kb-compose-files")).await.expect("the file input");
     input.send_keys(&format!("{}\n{}", png.display(), pdf.display())).await.expect("choose files");
     w.by_role("button", "Убрать справка.pdf", WAIT).await;
+    shot(&b, "04c-compose-with-files").await;
+    let w = widget(c, Mode::Frame).await;
     press(&w, "Отправить").await;
     announced(&w, "Сообщение отправлено.").await;
     let sent = accounting.messages(CLIENT).await.unwrap();
@@ -265,6 +282,9 @@ async fn flow() {
     .await
     .unwrap();
     press(&w, "Назад").await;
+    w.by_role_exact("button", "Сообщения (1 новое)", WAIT).await;
+    shot(&b, "04b-home-unread").await;
+    let w = widget(c, Mode::Frame).await;
     press(&w, "Сообщения (1 новое)").await;
     heading(&w, "Переписка").await;
     on_screen(c, "новое").await;

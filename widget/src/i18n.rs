@@ -250,6 +250,8 @@ pub enum T {
     PreviewTitle,
     PreviewNote,
     MonthlyPayment,
+    /// A differentiated loan's first (and largest) installment.
+    FirstPayment,
     TotalInterest,
     PreviewScheduleTitle,
     PayOnDate,
@@ -751,6 +753,8 @@ pub fn t(lang: Lang, key: T) -> &'static str {
         (Lang::Ru, PreviewNote) => "Расчёт предварительный; окончательные условия — в договоре.",
         (Lang::En, PreviewNote) => "The figures are provisional; the contract sets the final terms.",
         (Lang::Ru, MonthlyPayment) => "Ежемесячный платёж",
+        (Lang::Ru, FirstPayment) => "Первый платёж (дальше платежи уменьшаются)",
+        (Lang::En, FirstPayment) => "First payment (later ones are smaller)",
         (Lang::En, MonthlyPayment) => "Monthly payment",
         (Lang::Ru, TotalInterest) => "Проценты за весь срок",
         (Lang::En, TotalInterest) => "Interest over the whole term",

@@ -26,14 +26,19 @@ pub fn ApplicationPreviewView(
     }
     let change = |before: String, after: String| fill(lang, T::Change, &[("before", &before), ("after", &after)]);
     let body = match preview {
-        ApplicationPreview::Loan { installment, total_interest, schedule } => view! {
+        ApplicationPreview::Loan { installment, total_interest, schedule } => {
+            // A differentiated loan's installments fall month by month: the figure is the first.
+            let equal = schedule.split_last().is_none_or(|(_, rest)| rest.iter().all(|i| i.total == installment));
+            let label = if equal { T::MonthlyPayment } else { T::FirstPayment };
+            view! {
             <dl class="kb-figures kb-figures-lead">
-                <Figure label=T::MonthlyPayment value=rub(installment)/>
+                <Figure label=label value=rub(installment)/>
                 <Figure label=T::TotalInterest value=rub(total_interest)/>
             </dl>
             <LoanSchedule rows=schedule title=(T::PreviewScheduleTitle, "kb-preview-schedule-title")/>
+            }
+            .into_any()
         }
-        .into_any(),
         ApplicationPreview::EarlyRepayment {
             date,
             payoff_amount,
