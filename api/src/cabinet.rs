@@ -382,16 +382,19 @@ pub enum DocumentKind {
     InterestPaidCertificate,
     /// Savings: справка о доходах в виде процентов за год (`year`).
     InterestIncomeCertificate,
+    /// A paid card payment's receipt (квитанция); issued from the payment, not the contract.
+    PaymentReceipt,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 6] = [
+    pub const ALL: [DocumentKind; 7] = [
         Self::Schedule,
         Self::Act,
         Self::DebtCertificate,
         Self::NoDebtCertificate,
         Self::InterestPaidCertificate,
         Self::InterestIncomeCertificate,
+        Self::PaymentReceipt,
     ];
 
     /// Its path segment.
@@ -403,6 +406,7 @@ impl DocumentKind {
             Self::NoDebtCertificate => "no-debt-certificate",
             Self::InterestPaidCertificate => "interest-paid-certificate",
             Self::InterestIncomeCertificate => "interest-income-certificate",
+            Self::PaymentReceipt => "payment-receipt",
         }
     }
 

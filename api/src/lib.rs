@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 pub mod auth;
 pub mod cabinet;
 pub mod messages;
+pub mod payments;
 pub mod phone;
 pub mod requests;
 
@@ -171,6 +172,17 @@ pub enum ErrorCode {
     InvalidCharacters,
     /// An early repayment may be dated no later than the next installment of the schedule.
     DateAfterNextPayment,
+    /// Card payments cannot be started now: the bank does not answer, or payments are off.
+    PaymentsUnavailable,
+    /// The amount to pay is not what the client was shown (a day changed, a payment arrived):
+    /// show the new preview.
+    PaymentAmountChanged,
+    /// Nothing is due for this kind of payment (no overdue amount, the loan is paid ahead).
+    NothingToPay,
+    /// This savings product does not take top-ups.
+    TopUpNotAllowed,
+    /// The page to come back to after paying is not on a site the organisation allows.
+    ReturnUrlNotAllowed,
 }
 
 /// Whether a text a person typed holds characters no keyboard makes: control characters
@@ -192,7 +204,9 @@ impl ErrorCode {
             ForbiddenOrigin => 403,
             Unauthenticated | InvalidCredentials => 401,
             RateLimited => 429,
-            SamePhone | PhoneTaken | DocumentNotAvailable | RequestInProgress | ContractClosed => 409,
+            SamePhone | PhoneTaken | DocumentNotAvailable | RequestInProgress | ContractClosed | PaymentAmountChanged
+            | NothingToPay | TopUpNotAllowed => 409,
+            ReturnUrlNotAllowed => 422,
             IdempotencyKeyRequired => 400,
             FileTypeNotAllowed | FileTypeMismatch | FileUnsafe => 415,
             FileTooLarge | ImageTooLarge | TooManyFiles | StorageQuotaExceeded => 413,
@@ -202,7 +216,7 @@ impl ErrorCode {
             InvalidPhone | PhoneNotMobile | InvalidName | PasswordTooShort | PasswordTooLong | PasswordCommon
             | PasswordLikePhone | WrongPassword | ConsentRequired | CodeInvalid | CodeExpired | CodeUsed
             | CodeAttemptsExceeded | InvalidPeriod => 422,
-            Unavailable | SmsUnavailable | AccountingUnavailable => 503,
+            Unavailable | SmsUnavailable | AccountingUnavailable | PaymentsUnavailable => 503,
             Internal => 500,
         }
     }
@@ -269,6 +283,11 @@ impl ErrorCode {
             ErrorCode::DateAfterNextPayment => {
                 "Досрочное погашение можно назначить не позже даты ближайшего платежа по графику."
             }
+            ErrorCode::PaymentsUnavailable => "Оплата картой сейчас недоступна. Повторите попытку через несколько минут.",
+            ErrorCode::PaymentAmountChanged => "Сумма к оплате изменилась. Проверьте новую сумму и подтвердите оплату.",
+            ErrorCode::NothingToPay => "Сейчас нечего оплачивать: задолженности нет.",
+            ErrorCode::TopUpNotAllowed => "Этот сберегательный договор нельзя пополнить.",
+            ErrorCode::ReturnUrlNotAllowed => "Оплата с этой страницы не разрешена.",
         }
     }
 
@@ -332,6 +351,11 @@ impl ErrorCode {
             ErrorCode::FileNameInvalid => "The file name is not allowed.",
             ErrorCode::InvalidCharacters => "The text contains characters that are not allowed.",
             ErrorCode::DateAfterNextPayment => "An early repayment can be dated no later than the next scheduled installment.",
+            ErrorCode::PaymentsUnavailable => "Card payments are unavailable now. Try again in a few minutes.",
+            ErrorCode::PaymentAmountChanged => "The amount to pay has changed. Check the new amount and confirm again.",
+            ErrorCode::NothingToPay => "There is nothing to pay now: no debt is due.",
+            ErrorCode::TopUpNotAllowed => "This savings contract cannot be topped up.",
+            ErrorCode::ReturnUrlNotAllowed => "Payments are not allowed from this page.",
         }
     }
 }
@@ -345,6 +369,9 @@ pub mod frame {
     pub const RESIZE: &str = "kabinet:resize";
     /// Host → frame: theme variables computed on the host element (`vars`: name → value).
     pub const THEME: &str = "kabinet:theme";
+    /// Frame → host: open `url` (the bank's payment page) as the top-level page. A frame may
+    /// not navigate the host page itself; the loader does it for the frame it created.
+    pub const NAVIGATE: &str = "kabinet:navigate";
 }
 
 /// Theme variables the host page may set on the host element; the loader forwards exactly these.

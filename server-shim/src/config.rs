@@ -110,6 +110,77 @@ pub struct Config {
     pub auth: AuthConfig,
     pub gateways: GatewaysConfig,
     pub accounting: AccountingConfig,
+    pub payments: PaymentsConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AcquirerKind {
+    Simulator,
+    Sber,
+    Payler,
+}
+
+/// `[payments]`: the acquiring bank and its secrets, and the reconciler's timings. See
+/// config/default.toml for what each means.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentsConfig {
+    pub gateway: AcquirerKind,
+    pub simulator_protocol: AcquirerKind,
+    pub base_url: String,
+    pub sber_user_name: String,
+    pub sber_password: SecretString,
+    pub sber_token: SecretString,
+    pub sber_callback_key: SecretString,
+    pub payler_key: SecretString,
+    pub payler_password: SecretString,
+    pub timeout_secs: u64,
+    pub page_lifetime_secs: u32,
+    pub reconcile_after_secs: u64,
+    pub reconcile_give_up_secs: u64,
+    pub worker_interval_secs: u64,
+    pub max_amount: i64,
+}
+
+impl PaymentsConfig {
+    fn validate(&self, mode: Mode) -> Result<(), String> {
+        use secrecy::ExposeSecret;
+        if self.simulator_protocol == AcquirerKind::Simulator {
+            return Err("payments.simulator_protocol must be sber or payler".into());
+        }
+        if self.timeout_secs == 0 || self.timeout_secs > 9 {
+            return Err("payments.timeout_secs must be between 1 and 9 (a callback is answered within 10 s)".into());
+        }
+        if self.page_lifetime_secs < 60 {
+            return Err("payments.page_lifetime_secs must be at least 60".into());
+        }
+        if self.worker_interval_secs == 0 {
+            return Err("payments.worker_interval_secs must be positive".into());
+        }
+        if self.reconcile_give_up_secs < self.reconcile_after_secs {
+            return Err("payments.reconcile_give_up_secs must not be below payments.reconcile_after_secs".into());
+        }
+        if self.max_amount < kabinet_api::payments::MIN_PAYMENT {
+            return Err("payments.max_amount must be at least 100 kopecks".into());
+        }
+        if mode == Mode::Production {
+            match self.gateway {
+                AcquirerKind::Simulator => return Err("production mode refuses the payment simulator (payments.gateway)".into()),
+                AcquirerKind::Sber => {
+                    let password = !self.sber_user_name.is_empty() && !self.sber_password.expose_secret().is_empty();
+                    if !password && self.sber_token.expose_secret().is_empty() {
+                        return Err("payments.gateway = sber requires sber_user_name and sber_password, or sber_token".into());
+                    }
+                }
+                AcquirerKind::Payler => {
+                    if self.payler_key.expose_secret().is_empty() || self.payler_password.expose_secret().is_empty() {
+                        return Err("payments.gateway = payler requires payler_key and payler_password".into());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +253,9 @@ impl Config {
             return bad("auth.code_max_attempts must be between 1 and 10".into());
         }
         if let Err(m) = self.accounting.validate(self.mode) {
+            return bad(m);
+        }
+        if let Err(m) = self.payments.validate(self.mode) {
             return bad(m);
         }
         if self.mode == Mode::Production {

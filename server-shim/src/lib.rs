@@ -11,6 +11,7 @@ pub mod documents;
 pub mod gateways;
 pub mod http;
 pub mod org;
+pub mod payments;
 pub mod requests;
 pub mod staff;
 pub mod storage;
@@ -87,7 +88,12 @@ impl App {
         tokio::task::spawn_blocking(|| {
             let _ = auth::password::dummy_hash();
         });
-        let state = AppState::new(config, store, clock, accounting, sms, sms_simulator);
+        // The simulated bank calls back the shim's own listener (loopback), as the real bank
+        // calls the public address configured with it.
+        let callback_root = format!("{}://{addr}", if config.tls().is_some() { "https" } else { "http" });
+        let (acquirer, acquiring_simulator) = gateways::acquiring::build(&config, &callback_root).await?;
+        let gateways = http::Gateways { sms, sms_simulator, acquirer, acquiring_simulator };
+        let state = AppState::new(config, store, clock, accounting, gateways);
         Ok(App { state, listener, addr, signer: Arc::new(signer), contract })
     }
 
@@ -111,10 +117,16 @@ impl App {
         let App { state, listener, addr, signer, contract } = self;
         // One shutdown for the API and the contract server.
         let (down_tx, down_rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            shutdown.await;
-            let _ = down_tx.send(true);
-        });
+        {
+            let payments = state.payments().clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                // Long polls answer now rather than hold the graceful shutdown.
+                payments.stop();
+                let _ = down_tx.send(true);
+            });
+        }
+        let payments_worker = tokio::spawn(state.payments().clone().run_workers());
         let stopped = move |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|down| *down).await;
         };
@@ -185,6 +197,8 @@ impl App {
         }
         let _ = stop_tx.send(true);
         let _ = checkpointer.await;
+        state.payments().stop();
+        let _ = payments_worker.await;
         if let Err(e) = state.journal().checkpoint(&signer, &log).await {
             tracing::error!(error = %e, "final audit checkpoint failed");
         }

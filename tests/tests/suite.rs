@@ -8,6 +8,7 @@ mod e2e;
 mod info;
 mod info_e2e;
 mod ledger;
+mod payments;
 mod requests;
 mod requests_e2e;
 mod signin_e2e;

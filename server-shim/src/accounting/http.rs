@@ -2,7 +2,8 @@
 //! (docs/accounting-contract.md), for organisations whose own accounting system is the
 //! system of record. Mutual TLS with the server's CA pinned, optional HMAC signatures, a
 //! timeout per request and a few quick retries — for reads, and for writes because every
-//! write carries an idempotency key (or, marking a message read, is idempotent by nature).
+//! write carries an idempotency key (or, marking a message read, is idempotent by nature; or,
+//! posting a card payment, is posted once per payment id).
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use kabinet_api::cabinet::{
     Application, ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView,
 };
 use kabinet_api::messages::{AttachmentInfo, FileType, Message, MessageDirection, MAX_FILE_BYTES};
+use kabinet_api::payments::{CardPosting, PaymentContractKind, PaymentPreview, PaymentPurpose, PaymentRequest, PostingReceipt};
 use kabinet_api::requests::{ApplicationPreview, ApplicationsView, NewApplication, ProductsView};
 use kabinet_api::Phone;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE};
@@ -42,13 +44,15 @@ fn backoff(retry: u32) -> Duration {
 
 /// What a call is, for how it is repeated and how much of its answer is read. Every kind is
 /// repeated after a timeout, a refused connection or a 5xx (`read_retries` times): reads
-/// change nothing, and writes carry an Idempotency-Key, so the accounting side answers a
-/// repeat with the first result and a write lost on the way back is not made twice.
+/// change nothing, and writes carry an Idempotency-Key (a card posting: its payment id), so
+/// the accounting side answers a repeat with the first result and a write lost on the way back
+/// is not made twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     /// A JSON read (a GET, or the lookup's POST).
     Read,
-    /// A JSON write with an Idempotency-Key (or idempotent by nature, as a read mark).
+    /// A JSON write with an Idempotency-Key (or idempotent by nature, as a read mark, or by a
+    /// key in its body, as a card posting's payment id).
     IdempotentWrite,
     /// A file's bytes: up to 10 MiB, more than any JSON answer may be.
     Download,
@@ -549,6 +553,61 @@ impl Accounting for HttpAccounting {
         let n: Option<UploadBytes> = self.read("upload_bytes", url).await?;
         Ok(n.ok_or_else(|| list_absent("upload_bytes"))?.bytes)
     }
+
+    async fn quote_payment(
+        &self,
+        client_id: &str,
+        request: &PaymentRequest,
+        today: Date,
+    ) -> Result<Option<PaymentPreview>, AccountingError> {
+        let url = self.url(&["clients", client_id, "payments", "quote"], Some(today))?;
+        let body = serde_json::to_vec(request).expect("a payment request serialises");
+        // A quote writes nothing: a read, though a POST (the body is the request).
+        let Some(answer) = self.call("quote_payment", Kind::Read, Method::POST, url, body, None).await? else {
+            // Not this client's contract, or not one the purpose pays: absent, as the ledger answers.
+            return Ok(None);
+        };
+        let quote: PaymentPreview = parse("quote_payment", &answer.body)?;
+        check_quote(request, &quote)?;
+        Ok(Some(quote))
+    }
+
+    async fn post_payment(&self, client_id: &str, posting: &CardPosting) -> Result<PostingReceipt, AccountingError> {
+        let url = self.url(&["clients", client_id, "payments", "postings"], None)?;
+        let body = serde_json::to_vec(posting).expect("a posting serialises");
+        // Accounting posts once per payment_id and answers a repeat `duplicate: true` writing
+        // nothing, so the payment id is this write's idempotency key (in the body, so no
+        // Idempotency-Key header): it is safe to repeat after a timeout, a refused connection
+        // or a 5xx exactly as reads are, and a posting whose answer was lost is not posted
+        // twice — the repeat then answers `duplicate`, which still means "posted".
+        let receipt: PostingReceipt = self.write("post_payment", url, body, None).await?;
+        if receipt.reference.trim().is_empty() {
+            return Err(AccountingError::Unavailable("accounting post_payment: the answer has no reference".into()));
+        }
+        Ok(receipt)
+    }
+}
+
+/// Accounting computes a payment's amount (A26), but a quote about another contract or purpose,
+/// or with another amount than the one the client chose, is a fault: charging it would take
+/// money for something the client did not ask for.
+fn check_quote(request: &PaymentRequest, quote: &PaymentPreview) -> Result<(), AccountingError> {
+    let fault = |m: &str| Err(AccountingError::Unavailable(format!("accounting quote_payment: {m}")));
+    if quote.contract_id != request.contract_id || quote.purpose != request.purpose {
+        return fault("the answer is about another contract or purpose");
+    }
+    let kind = if request.purpose == PaymentPurpose::TopUp { PaymentContractKind::Savings } else { PaymentContractKind::Loan };
+    if quote.contract_kind != kind {
+        return fault("the answer is about another kind of contract");
+    }
+    if request.amount.is_some_and(|chosen| chosen != quote.amount) {
+        return fault("the answer changed the amount the client chose");
+    }
+    // Nothing to charge is the refusal `nothing_to_pay`, never a quote of zero.
+    if quote.amount <= 0 {
+        return fault("the answer has no amount to charge");
+    }
+    Ok(())
 }
 
 fn preview_kind(p: &ApplicationPreview) -> kabinet_api::requests::ApplicationKind {

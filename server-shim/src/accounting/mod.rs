@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use kabinet_api::cabinet::{Application, ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView};
 use kabinet_api::messages::{AttachmentInfo, FileType, Message};
+use kabinet_api::payments::{CardPosting, PaymentPreview, PaymentRequest, PostingReceipt};
 use kabinet_api::requests::{ApplicationPreview, NewApplication, ProductsView};
 use kabinet_api::{ErrorCode, Phone};
 use time::{Date, OffsetDateTime};
@@ -126,6 +127,17 @@ pub trait Accounting: Send + Sync {
         -> Result<Option<AttachmentFile>, AccountingError>;
     /// Bytes of every file the client has sent, for the per-client limit.
     async fn upload_bytes(&self, client_id: &str) -> Result<u64, AccountingError>;
+
+    /// What a card payment made `today` would be and how accounting would apply it. The amount
+    /// comes from here (A26): next installment and overdue are computed; a custom amount or a
+    /// top-up is checked against what accounting accepts. Refusals: `contract_closed`,
+    /// `nothing_to_pay`, `top_up_not_allowed`, `amount_out_of_range`, `amount_above_payoff`.
+    /// `Ok(None)` when the contract is not this client's.
+    async fn quote_payment(&self, client_id: &str, request: &PaymentRequest, today: Date)
+        -> Result<Option<PaymentPreview>, AccountingError>;
+    /// Posts a confirmed card payment. Exactly once per `posting.payment_id`: a repeat (the
+    /// outbox retrying after a crash or a lost answer) writes nothing and says `duplicate`.
+    async fn post_payment(&self, client_id: &str, posting: &CardPosting) -> Result<PostingReceipt, AccountingError>;
 }
 
 pub type DynAccounting = Arc<dyn Accounting>;

@@ -65,6 +65,23 @@ pub enum EventKind {
     StaffReplied,
     /// Staff opened the client's messages (marking them read by the organisation).
     StaffReadMessages,
+    /// A card payment was started (subject: the order and contract; the amount in the
+    /// description).
+    PaymentStarted,
+    /// The bank confirmed a card payment (by a status query after a callback, a return or the
+    /// reconciler: the description says which).
+    PaymentConfirmed,
+    /// The bank declined a card payment, or refused to register it, or returned it.
+    PaymentDeclined,
+    /// The bank reported another amount than registered: nothing was credited.
+    PaymentMismatch,
+    /// A confirmed card payment was posted to accounting.
+    PaymentPosted,
+    /// Accounting refused a confirmed card payment: staff must post it by hand.
+    PaymentPostingFailed,
+    /// A bank callback was not believed (bad or missing checksum, unknown order, another
+    /// amount); the raw body is kept in payment_callbacks.
+    PaymentCallbackRejected,
 }
 
 impl EventKind {
@@ -97,6 +114,13 @@ impl EventKind {
             EventKind::ApplicationStatusChanged => "application_status_changed",
             EventKind::StaffReplied => "staff_replied",
             EventKind::StaffReadMessages => "staff_read_messages",
+            EventKind::PaymentStarted => "payment_started",
+            EventKind::PaymentConfirmed => "payment_confirmed",
+            EventKind::PaymentDeclined => "payment_declined",
+            EventKind::PaymentMismatch => "payment_mismatch",
+            EventKind::PaymentPosted => "payment_posted",
+            EventKind::PaymentPostingFailed => "payment_posting_failed",
+            EventKind::PaymentCallbackRejected => "payment_callback_rejected",
         }
     }
 
@@ -129,6 +153,13 @@ impl EventKind {
             "application_status_changed" => "Изменение статуса заявки",
             "staff_replied" => "Ответ организации в личный кабинет",
             "staff_read_messages" => "Сообщения клиента просмотрены сотрудником",
+            "payment_started" => "Начало оплаты картой",
+            "payment_confirmed" => "Оплата картой подтверждена банком",
+            "payment_declined" => "Оплата картой отклонена",
+            "payment_mismatch" => "Сумма оплаты не совпадает с заказом",
+            "payment_posted" => "Платёж проведён в учётной системе",
+            "payment_posting_failed" => "Платёж не принят учётной системой",
+            "payment_callback_rejected" => "Уведомление банка отклонено",
             _ => "Событие",
         }
     }

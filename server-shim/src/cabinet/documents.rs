@@ -42,6 +42,16 @@ async fn issue(
 ) -> Result<Response, AppError> {
     let org = state.orgs().lookup();
     let spec = documents::build(kind, subject, query, org, &reader.client)?;
+    send_issued(state, reader, subject_id, spec).await
+}
+
+/// Issues a built document, journals the download and answers the PDF as an attachment.
+pub(crate) async fn send_issued(
+    state: &AppState,
+    reader: &Reader,
+    subject_id: &str,
+    spec: documents::DocSpec,
+) -> Result<Response, AppError> {
     let issued = Documents::new(state.store().clone(), &state.config().public_url)
         .issue(&reader.client.id, subject_id, spec, state.now_secs())
         .await?;

@@ -108,7 +108,7 @@ pub fn build(
                     let end = closed_or(l.summary.closed_on.as_deref(), as_of)?;
                     loan::interest_paid(l, year(query, start, end, as_of)?, &cx)
                 }
-                DocumentKind::InterestIncomeCertificate => Err(DocumentError::NotAvailable),
+                DocumentKind::InterestIncomeCertificate | DocumentKind::PaymentReceipt => Err(DocumentError::NotAvailable),
             }
         }
         Subject::Savings(s) => {
@@ -126,7 +126,8 @@ pub fn build(
                 }
                 DocumentKind::DebtCertificate
                 | DocumentKind::NoDebtCertificate
-                | DocumentKind::InterestPaidCertificate => Err(DocumentError::NotAvailable),
+                | DocumentKind::InterestPaidCertificate
+                | DocumentKind::PaymentReceipt => Err(DocumentError::NotAvailable),
             }
         }
     }
@@ -280,7 +281,7 @@ fn ru_date(d: Date) -> String {
 
 /// An ASCII file name stem: the parts joined by dashes, Cyrillic transliterated, anything
 /// else but letters and digits folded into single dashes («З-2026/0142» → «Z-2026-0142»).
-fn file_stem(parts: &[&str]) -> String {
+pub(crate) fn file_stem(parts: &[&str]) -> String {
     let mut out = String::new();
     for ch in parts.join("-").chars() {
         match translit(ch) {

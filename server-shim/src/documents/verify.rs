@@ -173,7 +173,10 @@ mod tests {
         let config = Config::from_figment(f).expect("test configuration");
         let store = crate::storage::Store::open(&url).await.expect("store");
         let ledger = Arc::new(Ledger::new(store.clone()));
-        AppState::new(config, store, Arc::new(SystemClock), ledger, Arc::new(NoSms), None)
+        let (acquirer, acquiring_simulator) =
+            crate::gateways::acquiring::build(&config, "http://127.0.0.1:9").await.expect("payment simulator");
+        let gateways = crate::http::Gateways { sms: Arc::new(NoSms), sms_simulator: None, acquirer, acquiring_simulator };
+        AppState::new(config, store, Arc::new(SystemClock), ledger, gateways)
     }
 
     async fn get(state: &AppState, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {

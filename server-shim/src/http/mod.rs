@@ -32,7 +32,10 @@ use utoipa_axum::routes;
 use crate::accounting::DynAccounting;
 use crate::audit::Journal;
 use crate::auth::Auth;
+use crate::gateways::acquiring::simulator::AcquiringSimulator;
+use crate::gateways::acquiring::DynAcquirer;
 use crate::gateways::sms::simulator::SmsSimulator;
+use crate::payments::Payments;
 use crate::gateways::sms::DynSmsSender;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -55,21 +58,56 @@ struct Inner {
     auth: Arc<Auth>,
     accounting: DynAccounting,
     sms_simulator: Option<SmsSimulator>,
+    payments: Arc<Payments>,
+    acquiring_simulator: Option<AcquiringSimulator>,
+}
+
+/// The outside systems' adapters, and their simulators in demo and test modes.
+pub struct Gateways {
+    pub sms: DynSmsSender,
+    pub sms_simulator: Option<SmsSimulator>,
+    pub acquirer: DynAcquirer,
+    pub acquiring_simulator: Option<AcquiringSimulator>,
 }
 
 impl AppState {
-    pub fn new(
-        config: Config,
-        store: Store,
-        clock: Arc<dyn Clock>,
-        accounting: DynAccounting,
-        sms: DynSmsSender,
-        sms_simulator: Option<SmsSimulator>,
-    ) -> Self {
+    pub fn new(config: Config, store: Store, clock: Arc<dyn Clock>, accounting: DynAccounting, gateways: Gateways) -> Self {
+        let Gateways { sms, sms_simulator, acquirer, acquiring_simulator } = gateways;
         let orgs = Organisations::single(config.org.clone());
         let journal = Journal::new(store.clone(), clock.clone());
         let auth = Arc::new(Auth::new(&config, store.clone(), journal.clone(), accounting.clone(), sms, clock.clone()));
-        AppState(Arc::new(Inner { config, orgs, store, journal, clock, auth, accounting, sms_simulator }))
+        let payments = Arc::new(Payments::new(
+            store.clone(),
+            journal.clone(),
+            accounting.clone(),
+            acquirer,
+            clock.clone(),
+            config.payments.clone(),
+            orgs.lookup().division.clone(),
+            config.mode,
+        ));
+        AppState(Arc::new(Inner {
+            config,
+            orgs,
+            store,
+            journal,
+            clock,
+            auth,
+            accounting,
+            sms_simulator,
+            payments,
+            acquiring_simulator,
+        }))
+    }
+
+    /// Card payments: starting, confirming, posting.
+    pub fn payments(&self) -> &Arc<Payments> {
+        &self.0.payments
+    }
+
+    /// The acquiring simulator, in demo and test modes with `payments.gateway = "simulator"`.
+    pub fn acquiring_simulator(&self) -> Option<&AcquiringSimulator> {
+        self.0.acquiring_simulator.as_ref()
     }
 
     pub fn auth(&self) -> &Arc<Auth> {
@@ -128,6 +166,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(embed::embed_page))
         .merge(crate::cabinet::routes())
         .merge(crate::requests::routes())
+        .merge(crate::payments::routes::routes())
         .merge(crate::auth::routes::routes())
 }
 
@@ -158,9 +197,14 @@ pub fn router(state: AppState) -> Router {
     if let Some(sim) = state.sms_simulator() {
         app = app.nest_service("/__sim/sms", sim.router());
     }
+    // The simulated bank's payment pages, which the browser opens at the shim's origin.
+    if let Some(sim) = state.acquiring_simulator() {
+        app = app.nest_service(crate::gateways::acquiring::simulator::MOUNT, sim.router());
+    }
 
     app.merge(documented)
         .merge(crate::documents::verify::routes())
+        .merge(crate::payments::callback::routes())
         .route("/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)

@@ -38,6 +38,10 @@ pub mod paths {
     pub const MESSAGE_READ: &str = "/v1/clients/{client_id}/messages/{message_id}/read";
     pub const ATTACHMENT: &str = "/v1/clients/{client_id}/messages/{message_id}/attachments/{attachment_id}";
     pub const UPLOAD_BYTES: &str = "/v1/clients/{client_id}/upload-bytes";
+    /// Since 1.2: what a card payment would be, computed by accounting (a read, though a POST).
+    pub const PAYMENT_QUOTE: &str = "/v1/clients/{client_id}/payments/quote";
+    /// Since 1.2: a confirmed card payment, posted once per `payment_id`.
+    pub const PAYMENT_POSTINGS: &str = "/v1/clients/{client_id}/payments/postings";
 }
 
 /// Header of every write: the key the shim made once per client submission. The accounting
@@ -208,7 +212,8 @@ pub enum ContractErrorCode {
     /// (`reason` says which); nothing was written. Never retried.
     Rejected,
     /// 503: the accounting system cannot answer now; the shim retries reads (and writes, which
-    /// carry an idempotency key) and then shows a retry to the client.
+    /// carry an idempotency key, or a card posting, which is posted once per payment id) and
+    /// then shows a retry to the client.
     Unavailable,
 }
 
@@ -230,8 +235,9 @@ impl ContractError {
             return None;
         }
         let code: kabinet_api::ErrorCode = serde_json::from_value(serde_json::Value::String(self.reason.clone()?)).ok()?;
-        // Only what an application or a message can be refused for: accounting must not be
-        // able to answer a client «session ended» or «internal error» in the shim's name.
+        // Only what an application, a message or a card payment can be refused for: accounting
+        // must not be able to answer a client «session ended» or «internal error» in the
+        // shim's name.
         REFUSALS.contains(&code).then_some(code)
     }
 }
@@ -255,6 +261,10 @@ pub const REFUSALS: &[kabinet_api::ErrorCode] = {
         StorageQuotaExceeded,
         TooManyFiles,
         FileTooLarge,
+        // Since 1.2, card payments (with contract_closed, amount_out_of_range and
+        // amount_above_payoff above).
+        NothingToPay,
+        TopUpNotAllowed,
     ]
 };
 

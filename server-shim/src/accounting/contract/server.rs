@@ -18,6 +18,7 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use kabinet_api::cabinet::{Application, ContributionsView, LoanDetail, LoansView, SavingsDetail, SavingsView};
 use kabinet_api::messages::{Message, MAX_FILES, MAX_FILE_BYTES};
+use kabinet_api::payments::{CardPosting, PaymentContractKind, PaymentPreview, PaymentPurpose, PaymentRequest, PostingReceipt};
 use kabinet_api::requests::{ApplicationPreview, ApplicationsView, NewApplication, ProductsView};
 use kabinet_api::Phone;
 use secrecy::{ExposeSecret, SecretString};
@@ -94,12 +95,12 @@ impl ContractAuth {
 #[openapi(
     info(
         title = "kabinet accounting contract",
-        version = "1.1.0",
+        version = "1.2.0",
         description = "What an accounting system implements so the kabinet shim can use it as the system of record. \
             Every call is about one client whose id is in the path; an object of another client answers 404 `not_found`, \
             exactly like one that does not exist. Nothing lists clients. Writes carry an `Idempotency-Key`: the same \
-            client with the same key gets the first result and nothing is created, so the shim may repeat a write. \
-            A refusal the client can act on is 422 `rejected` with a `reason`. Authentication: mutual TLS (a client certificate \
+            client with the same key gets the first result and nothing is created, so the shim may repeat a write; \
+            a card posting is idempotent by its `payment_id` instead (since 1.2). A refusal the client can act on is 422 `rejected` with a `reason`. Authentication: mutual TLS (a client certificate \
             from the CA agreed with the organisation) and/or the `X-Kabinet-Signature` HMAC header. Errors are \
             `ContractError` JSON. See docs/accounting-contract.md."
     ),
@@ -110,7 +111,8 @@ impl ContractAuth {
         (name = "savings", description = "Savings applications and contracts"),
         (name = "contributions", description = "Returnable (паевой) and membership (членский) contributions"),
         (name = "applications", description = "Products, previews and the four kinds of application (idempotent writes)"),
-        (name = "messages", description = "The client's conversation with the organisation, with files (idempotent writes)")
+        (name = "messages", description = "The client's conversation with the organisation, with files (idempotent writes)"),
+        (name = "payments", description = "Card payments (since 1.2): quotes computed by accounting, and postings of confirmed payments, once per payment")
     )
 )]
 struct ContractDoc;
@@ -166,6 +168,8 @@ pub fn documented_routes() -> OpenApiRouter<DynAccounting> {
         .routes(routes!(mark_read))
         .routes(routes!(attachment))
         .routes(routes!(upload_bytes))
+        .routes(routes!(quote_payment))
+        .routes(routes!(post_payment))
 }
 
 /// How much of a request body the signature check may read: a new message may carry files,
@@ -319,8 +323,12 @@ async fn method_not_allowed() -> Response {
 
 fn as_of(q: Result<Query<AsOfQuery>, QueryRejection>) -> Result<Date, Failure> {
     let Query(q) = q.map_err(|e| Failure::BadRequest(e.body_text()))?;
-    Date::parse(&q.as_of, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| Failure::BadRequest("as_of must be a day as YYYY-MM-DD".into()))
+    day(&q.as_of, "as_of")
+}
+
+fn day(value: &str, what: &str) -> Result<Date, Failure> {
+    Date::parse(value, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| Failure::BadRequest(format!("{what} must be a day as YYYY-MM-DD")))
 }
 
 fn path<T>(p: Result<Path<T>, PathRejection>) -> Result<T, Failure> {
@@ -704,4 +712,66 @@ async fn upload_bytes(
     let id = path(id)?;
     require_client(&accounting, &id).await?;
     Ok(Json(UploadBytes { bytes: accounting.upload_bytes(&id).await? }))
+}
+
+/// What a card payment made on `as_of` would be, by accounting's own rules: accounting computes
+/// the amount (the next installment with anything overdue, or what is overdue) or checks the
+/// one the client chose (a custom amount, a top-up), and says how it would apply it. Refused
+/// exactly as the payment would be. Writes nothing.
+#[utoipa::path(post, path = "/v1/clients/{client_id}/payments/quote", tag = "payments",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client"), AsOfQuery),
+    request_body = PaymentRequest,
+    responses((status = 200, body = PaymentPreview, description = "The amount to charge and its split; `contract_id` and `purpose` equal the request's, and so does `amount` when the request names one"),
+        (status = 400, body = ContractError, description = "`bad_request`: a malformed as_of or body"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such client, or the contract is not **this client's** (a top-up names a savings contract, every other purpose a loan)"),
+        (status = 422, body = ContractError, description = "`rejected`: refused, `reason` says why (contract_closed, nothing_to_pay, top_up_not_allowed, amount_out_of_range, amount_above_payoff)"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim retries")))]
+async fn quote_payment(
+    State(accounting): State<DynAccounting>,
+    id: Result<Path<String>, PathRejection>,
+    q: Result<Query<AsOfQuery>, QueryRejection>,
+    b: Result<Json<PaymentRequest>, JsonRejection>,
+) -> Answer<PaymentPreview> {
+    let (id, day, request) = (path(id)?, as_of(q)?, body(b)?);
+    require_client(&accounting, &id).await?;
+    Ok(Json(accounting.quote_payment(&id, &request, day).await?.ok_or(Failure::NotFound)?))
+}
+
+/// Posts a card payment the bank has confirmed, once per `payment_id`: a repeat of a posted
+/// payment writes nothing and answers `duplicate: true` with the first posting's reference.
+#[utoipa::path(post, path = "/v1/clients/{client_id}/payments/postings", tag = "payments",
+    params(("client_id" = String, Path, description = "The accounting system's id of the client")),
+    request_body = CardPosting,
+    responses((status = 201, body = PostingReceipt, description = "Posted now (`duplicate: false`)"),
+        (status = 200, body = PostingReceipt, description = "Posted before under this payment_id (`duplicate: true`); nothing was written"),
+        (status = 400, body = ContractError, description = "`bad_request`: a malformed body, paid_on or payment_id, or a purpose that does not fit the contract kind"),
+        (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no such client, or the contract is not **this client's**"),
+        (status = 422, body = ContractError, description = "`rejected`: refused, `reason` says why (contract_closed, amount_out_of_range, …); nothing was written"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim repeats the same posting")))]
+async fn post_payment(
+    State(accounting): State<DynAccounting>,
+    id: Result<Path<String>, PathRejection>,
+    b: Result<Json<CardPosting>, JsonRejection>,
+) -> Result<(StatusCode, Json<PostingReceipt>), Failure> {
+    let (id, posting) = (path(id)?, body(b)?);
+    // The payment id is this write's idempotency key: held to the same rule as the header.
+    let payment_id = posting.payment_id.trim();
+    if payment_id.is_empty() || payment_id != posting.payment_id || payment_id.chars().count() > MAX_KEY_CHARS {
+        return Err(Failure::BadRequest(format!("payment_id is required (1 to {MAX_KEY_CHARS} characters, no surrounding spaces)")));
+    }
+    // A malformed day is the sender's error, as with as_of, not a refusal the client could act on.
+    day(&posting.paid_on, "paid_on")?;
+    let fits = match posting.contract_kind {
+        PaymentContractKind::Savings => posting.purpose == PaymentPurpose::TopUp,
+        PaymentContractKind::Loan => posting.purpose != PaymentPurpose::TopUp,
+    };
+    if !fits {
+        return Err(Failure::BadRequest("a top-up goes to savings, every other purpose to a loan".into()));
+    }
+    require_client(&accounting, &id).await?;
+    let receipt = accounting.post_payment(&id, &posting).await?;
+    let status = if receipt.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(receipt)))
 }

@@ -2,6 +2,7 @@
 //! savings contract differ in their table, their terms, their events and the engine function
 //! that computes them ([`ContractKind`]), not in how they are stored, listed, locked or checked.
 
+use kabinet_api::payments::CardPosting;
 use kabinet_api::cabinet::{Kopecks, LoanDetail, LoanSummary, SavingsDetail, SavingsSummary};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -248,6 +249,19 @@ impl Ledger {
     /// two postings at once are checked one after the other: otherwise both could pass against
     /// the same old state and leave a contract the engine refuses on every later read.
     pub(super) async fn post<K: ContractKind>(&self, id_or_number: &str, event: K::Event, now: i64) -> Result<(), LedgerError> {
+        self.post_once::<K>(id_or_number, event, None, now).await.map(|_| ())
+    }
+
+    /// [`Ledger::post`], once per card payment when `card` is given: the posting's row is
+    /// written in the same transaction as the event, and a payment already posted writes
+    /// nothing and answers `false`. The contract must then be the card payer's own.
+    pub(super) async fn post_once<K: ContractKind>(
+        &self,
+        id_or_number: &str,
+        event: K::Event,
+        card: Option<(&str, &CardPosting)>,
+        now: i64,
+    ) -> Result<bool, LedgerError> {
         let (kind, date, amount) = K::stored(&event);
         super::bounded(amount)?;
         let mut tx = self.store.pool().begin().await?;
@@ -263,6 +277,38 @@ impl Ledger {
             .await?
             .ok_or_else(|| LedgerError::NotFound(format!("{} {id_or_number}", K::NAME)))?;
         let terms = K::terms(&row).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        if let Some((client_id, posting)) = card {
+            // Under the contract's lock: a repeat of the same payment sees the first's row.
+            let done = sqlx::query("SELECT 1 FROM ledger_card_postings WHERE payment_id = $1")
+                .bind(&posting.payment_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if done.is_some() {
+                return Ok(false);
+            }
+            let owner = sqlx::query(&format!("SELECT 1 FROM {} WHERE id = $1 AND client_id = $2", K::TABLE))
+                .bind(K::id(&terms))
+                .bind(client_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if owner.is_none() {
+                return Err(LedgerError::NotFound(format!("{} {id_or_number}", K::NAME)));
+            }
+            sqlx::query(
+                "INSERT INTO ledger_card_postings (payment_id, contract_kind, contract_id, amount, paid_on, gateway, \
+                 order_number, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&posting.payment_id)
+            .bind(K::NAME)
+            .bind(K::id(&terms))
+            .bind(amount)
+            .bind(day(date))
+            .bind(&posting.gateway)
+            .bind(&posting.order_number)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         let rows = sqlx::query(&events_sql::<K>()).bind(K::id(&terms)).fetch_all(&mut *tx).await?;
         let mut events = parse_events::<K>(&rows).map_err(|e| LedgerError::Invalid(e.to_string()))?;
         if events.last().is_some_and(|last| K::stored(last).1 > date) {
@@ -283,6 +329,6 @@ impl Ledger {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 }

@@ -8,6 +8,7 @@ pub mod cli;
 mod contracts;
 pub mod engine;
 mod messages;
+mod payments;
 mod requests;
 mod seed;
 
@@ -15,6 +16,7 @@ use kabinet_api::cabinet::{
     Application, ApplicationStatus, ContributionAccount, ContributionKind, ContributionOperation, ContributionsView,
     Kopecks, LoanDetail, LoansView, RepaymentKind, SavingsDetail, SavingsView,
 };
+use kabinet_api::payments::{CardPosting, PaymentPreview, PaymentRequest, PostingReceipt};
 use kabinet_api::Phone;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -696,5 +698,14 @@ impl Accounting for Ledger {
 
     async fn upload_bytes(&self, client_id: &str) -> Result<u64, AccountingError> {
         self.sent_bytes(client_id).await
+    }
+
+    async fn quote_payment(&self, client_id: &str, request: &PaymentRequest, today: Date)
+        -> Result<Option<PaymentPreview>, AccountingError> {
+        self.quote(client_id, request, today).await
+    }
+
+    async fn post_payment(&self, client_id: &str, posting: &CardPosting) -> Result<PostingReceipt, AccountingError> {
+        self.post_card(client_id, posting, OffsetDateTime::now_utc().unix_timestamp()).await
     }
 }

@@ -37,7 +37,7 @@ fn future_day(s: &str, today: Date) -> Result<Date, AccountingError> {
     Ok(d)
 }
 
-fn loan_refusal(e: LoanError) -> AccountingError {
+pub(super) fn loan_refusal(e: LoanError) -> AccountingError {
     match e {
         LoanError::EarlyRepaymentTooSmall { .. } | LoanError::NonPositiveAmount => refused(ErrorCode::AmountTooSmall),
         LoanError::MoreThanPayoff { .. } => refused(ErrorCode::AmountAbovePayoff),
@@ -48,7 +48,7 @@ fn loan_refusal(e: LoanError) -> AccountingError {
     }
 }
 
-fn savings_refusal(e: SavingsError) -> AccountingError {
+pub(super) fn savings_refusal(e: SavingsError) -> AccountingError {
     match e {
         SavingsError::Closed(_) => refused(ErrorCode::ContractClosed),
         SavingsError::Unordered | SavingsError::BeforeOpening(_) => refused(ErrorCode::InvalidDate),

@@ -12,6 +12,11 @@ mod transport;
 
 use std::sync::Arc;
 
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::{AcquirerKind, Config, Mode};
+use simulator::AcquiringSimulator;
+
 /// Amount in kopecks.
 pub type Kopecks = i64;
 
@@ -93,6 +98,8 @@ pub struct CallbackNotice {
     pub operation: String,
     /// The bank's success flag for the operation.
     pub success: bool,
+    /// The amount, when the bank's callback carries one (Sber may be set up to send it).
+    pub amount: Option<Kopecks>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -141,3 +148,99 @@ pub trait Acquirer: Send + Sync {
 }
 
 pub type DynAcquirer = Arc<dyn Acquirer>;
+
+/// Where a simulated Sber sends its callbacks: the shim's own callback route.
+pub const CALLBACK_PATH_SBER: &str = "/callbacks/acquiring/sber";
+/// The callback key the simulator signs with when none is configured (demo and test only).
+pub const SIMULATOR_CALLBACK_KEY: &str = "kabinet-sim-callback-key";
+
+/// The simulator's protocol runs on loopback, where the shim reaches it; the browser reaches
+/// its pages through the shim's own origin. Payler builds the page's address from the API's
+/// base URL, so the simulated page is moved to where the browser can open it.
+struct SimulatedPages {
+    inner: DynAcquirer,
+    loopback: String,
+    public: String,
+}
+
+#[async_trait::async_trait]
+impl Acquirer for SimulatedPages {
+    fn gateway(&self) -> Gateway {
+        self.inner.gateway()
+    }
+    async fn register(&self, order: &NewOrder) -> Result<Registered, AcquirerError> {
+        let mut r = self.inner.register(order).await?;
+        if let Some(rest) = r.payment_url.strip_prefix(&self.loopback) {
+            r.payment_url = format!("{}{rest}", self.public);
+        }
+        Ok(r)
+    }
+    async fn status(&self, order_number: &str, gateway_order_id: &str) -> Result<OrderStatus, AcquirerError> {
+        self.inner.status(order_number, gateway_order_id).await
+    }
+    async fn refund(&self, order_number: &str, gateway_order_id: &str, amount: Kopecks) -> Result<(), AcquirerError> {
+        self.inner.refund(order_number, gateway_order_id, amount).await
+    }
+    fn verify_callback(&self, params: &[(String, String)]) -> Result<CallbackNotice, CallbackError> {
+        self.inner.verify_callback(params)
+    }
+}
+
+/// The configured bank's adapter; with `gateway = "simulator"`, the configured protocol's real
+/// adapter against a loopback simulator, whose payment pages the browser reaches at
+/// `{public_url}/__sim/acquiring` and whose Sber callbacks go to `callback_root` (the shim's
+/// own listener).
+pub async fn build(config: &Config, callback_root: &str) -> anyhow::Result<(DynAcquirer, Option<AcquiringSimulator>)> {
+    let p = &config.payments;
+    let secret = |s: &SecretString| SecretString::from(s.expose_secret().to_owned());
+    match p.gateway {
+        AcquirerKind::Simulator => {
+            // Config::validate refuses this already; checked again for hand-built configs.
+            anyhow::ensure!(config.mode != Mode::Production, "production mode refuses the payment simulator");
+            let sim = AcquiringSimulator::new();
+            let root = sim.serve_loopback().await?;
+            sim.set_public_base(&format!("{}{}", config.public_url.trim_end_matches('/'), simulator::MOUNT));
+            let key = if p.sber_callback_key.expose_secret().is_empty() {
+                SIMULATOR_CALLBACK_KEY.to_owned()
+            } else {
+                p.sber_callback_key.expose_secret().to_owned()
+            };
+            sim.set_sber_callback(&format!("{}{CALLBACK_PATH_SBER}", callback_root.trim_end_matches('/')), &key);
+            let inner: DynAcquirer = match p.simulator_protocol {
+                AcquirerKind::Payler => Arc::new(payler::PaylerAcquirer::new(
+                    &AcquiringSimulator::payler_base_url(&root),
+                    SecretString::from(simulator::PAYLER_KEY),
+                    SecretString::from(simulator::PAYLER_PASSWORD),
+                    p.timeout_secs,
+                )?),
+                _ => Arc::new(sber::SberAcquirer::new(
+                    &AcquiringSimulator::sber_base_url(&root),
+                    sber::SberAuth::Password {
+                        user_name: simulator::SBER_USER_NAME.to_owned(),
+                        password: SecretString::from(simulator::SBER_PASSWORD),
+                    },
+                    SecretString::from(key),
+                    p.timeout_secs,
+                )?),
+            };
+            let adapter = Arc::new(SimulatedPages { inner, loopback: root, public: config.public_url.trim_end_matches('/').to_owned() });
+            Ok((adapter, Some(sim)))
+        }
+        AcquirerKind::Sber => {
+            let base = if p.base_url.is_empty() { sber::SberAcquirer::PROD_BASE_URL } else { p.base_url.as_str() };
+            let auth = if p.sber_token.expose_secret().is_empty() {
+                sber::SberAuth::Password { user_name: p.sber_user_name.clone(), password: secret(&p.sber_password) }
+            } else {
+                sber::SberAuth::Token(secret(&p.sber_token))
+            };
+            Ok((Arc::new(sber::SberAcquirer::new(base, auth, secret(&p.sber_callback_key), p.timeout_secs)?), None))
+        }
+        AcquirerKind::Payler => {
+            let base = if p.base_url.is_empty() { payler::PaylerAcquirer::PROD_BASE_URL } else { p.base_url.as_str() };
+            Ok((
+                Arc::new(payler::PaylerAcquirer::new(base, secret(&p.payler_key), secret(&p.payler_password), p.timeout_secs)?),
+                None,
+            ))
+        }
+    }
+}

@@ -200,6 +200,11 @@ impl Acquirer for SberAcquirer {
             order_number: get("orderNumber")?,
             operation: get("operation")?,
             success: get("status")? == "1",
+            // A present but unreadable amount is a callback not to act on.
+            amount: match params.iter().find(|(n, _)| n == "amount") {
+                Some((_, v)) => Some(v.trim().parse::<Kopecks>().map_err(|_| CallbackError::Missing("amount"))?),
+                None => None,
+            },
         })
     }
 }
@@ -322,6 +327,7 @@ mod tests {
                 order_number: "KB-2026-0142".into(),
                 operation: "deposited".into(),
                 success: true,
+                amount: Some(150000),
             }
         );
         // Lowercase hex is the same checksum.

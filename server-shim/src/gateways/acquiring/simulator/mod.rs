@@ -257,6 +257,15 @@ impl AcquiringSimulator {
         Ok(())
     }
 
+    /// Changes what the bank has as an order's amount, as a bank (or someone between) that
+    /// charged another figure than the shop registered: the shop must then credit nothing.
+    pub fn set_amount(&self, id_or_number: &str, amount: Kopecks) -> Result<(), PayError> {
+        let mut s = self.state();
+        let order = find_mut(&mut s.orders, id_or_number).ok_or(PayError::UnknownOrder)?;
+        order.amount = amount;
+        Ok(())
+    }
+
     /// Pays an order with a card as the payment page would, without a browser: returns the new
     /// state (Pending for the hanging card). Sends the Sber callback if one is configured.
     pub fn pay(&self, id_or_number: &str, card: &str) -> Result<PaymentState, PayError> {

@@ -1,0 +1,708 @@
+//! Card payments: a payment's life from the client's «Оплатить» to the posting in accounting.
+//!
+//! - The amount comes from accounting's quote, never from the browser (A26).
+//! - A payment becomes paid only when the bank's status says so for the amount registered:
+//!   a verified callback is a trigger to ask, the client's return is a trigger to ask, and
+//!   the reconciler asks about payments nobody told us about (A27, A29).
+//! - Paid happens once: a conditional update from pending, in the same transaction as the
+//!   outbox row that makes the posting. The posting is retried with backoff until accounting
+//!   takes it, and accounting takes each payment id once, so a crash anywhere between the
+//!   bank's confirmation and the posting still ends in exactly one posting (A28, A29).
+//! - Every change wakes the clients waiting on the payment's status (long polling), so the
+//!   open widget shows it at once.
+
+pub mod callback;
+pub mod receipt;
+pub mod routes;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use kabinet_api::payments::{
+    CardPosting, Payment, PaymentContractKind, PaymentPreview, PaymentPurpose, PaymentStatus,
+};
+use kabinet_api::ErrorCode;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::accounting::{business_day, AccountingError, ClientRecord, DynAccounting};
+use crate::audit::{AuditEntry, EventKind, Journal};
+use crate::clock::{format_utc, Clock};
+use crate::config::{Mode, PaymentsConfig};
+use crate::gateways::acquiring::{AcquirerError, CallbackError, CallbackNotice, DynAcquirer, NewOrder, OrderStatus, PaymentState};
+use crate::http::error::AppError;
+use crate::storage::Store;
+
+/// The failpoint right after a payment's confirmation is committed and before anything is
+/// posted: with `KABINET_FAILPOINT=payment_confirmed` (demo and test modes only) the shim kills
+/// itself there with SIGKILL, as a crash would.
+pub const FAILPOINT_CONFIRMED: &str = "payment_confirmed";
+
+/// How long a claim on an outbox row keeps other instances off it.
+const LEASE_SECS: i64 = 60;
+/// The most one pass of the reconciler or the outbox takes on.
+const BATCH: i64 = 50;
+/// The widget's status requests ask the bank at most this often per payment.
+const REFRESH_EVERY_SECS: i64 = 3;
+
+const COLS: &str = "id, client_id, client_name, session_id, gateway, order_number, gateway_order_id, contract_kind, \
+    contract_id, contract_number, purpose, amount, penalty, interest, principal, advance, description, status, \
+    payment_url, created_at, paid_at, posted_at, checks, next_check_at";
+
+/// A payment as stored.
+#[derive(Debug, Clone)]
+pub struct PaymentRow {
+    pub id: String,
+    pub client_id: String,
+    pub client_name: String,
+    pub session_id: String,
+    pub gateway: String,
+    pub order_number: String,
+    pub gateway_order_id: Option<String>,
+    pub contract_kind: PaymentContractKind,
+    pub contract_id: String,
+    pub contract_number: String,
+    pub purpose: PaymentPurpose,
+    pub amount: i64,
+    pub penalty: i64,
+    pub interest: i64,
+    pub principal: i64,
+    pub advance: i64,
+    pub description: String,
+    /// `new`, `failed` or a [`PaymentStatus`].
+    pub status: String,
+    pub payment_url: Option<String>,
+    pub created_at: i64,
+    pub paid_at: Option<i64>,
+    pub posted_at: Option<i64>,
+    pub checks: i64,
+    pub next_check_at: i64,
+}
+
+fn kind_str(k: PaymentContractKind) -> &'static str {
+    match k {
+        PaymentContractKind::Loan => "loan",
+        PaymentContractKind::Savings => "savings",
+    }
+}
+
+fn purpose_str(p: PaymentPurpose) -> &'static str {
+    match p {
+        PaymentPurpose::NextInstallment => "next_installment",
+        PaymentPurpose::Overdue => "overdue",
+        PaymentPurpose::Custom => "custom",
+        PaymentPurpose::TopUp => "top_up",
+    }
+}
+
+fn parse_purpose(s: &str) -> PaymentPurpose {
+    match s {
+        "overdue" => PaymentPurpose::Overdue,
+        "custom" => PaymentPurpose::Custom,
+        "top_up" => PaymentPurpose::TopUp,
+        _ => PaymentPurpose::NextInstallment,
+    }
+}
+
+impl PaymentRow {
+    fn from_row(r: &AnyRow) -> PaymentRow {
+        PaymentRow {
+            id: r.get(0),
+            client_id: r.get(1),
+            client_name: r.get(2),
+            session_id: r.get(3),
+            gateway: r.get(4),
+            order_number: r.get(5),
+            gateway_order_id: r.get(6),
+            contract_kind: if r.get::<String, _>(7) == "savings" {
+                PaymentContractKind::Savings
+            } else {
+                PaymentContractKind::Loan
+            },
+            contract_id: r.get(8),
+            contract_number: r.get(9),
+            purpose: parse_purpose(&r.get::<String, _>(10)),
+            amount: r.get(11),
+            penalty: r.get(12),
+            interest: r.get(13),
+            principal: r.get(14),
+            advance: r.get(15),
+            description: r.get(16),
+            status: r.get(17),
+            payment_url: r.get(18),
+            created_at: r.get(19),
+            paid_at: r.get(20),
+            posted_at: r.get(21),
+            checks: r.get::<i64, _>(22),
+            next_check_at: r.get(23),
+        }
+    }
+
+    /// The status as the client sees it: a payment not yet registered is already «в обработке».
+    pub fn status(&self) -> PaymentStatus {
+        PaymentStatus::parse(&self.status).unwrap_or(PaymentStatus::Pending)
+    }
+
+    pub fn to_api(&self) -> Payment {
+        let at = |t: i64| time::OffsetDateTime::from_unix_timestamp(t).map(format_utc).unwrap_or_default();
+        Payment {
+            id: self.id.clone(),
+            contract_id: self.contract_id.clone(),
+            contract_number: self.contract_number.clone(),
+            contract_kind: self.contract_kind,
+            purpose: self.purpose,
+            amount: self.amount,
+            penalty: self.penalty,
+            interest: self.interest,
+            principal: self.principal,
+            advance: self.advance,
+            description: self.description.clone(),
+            status: self.status(),
+            gateway: self.gateway.clone(),
+            order_number: self.order_number.clone(),
+            created_at: at(self.created_at),
+            paid_at: self.paid_at.map(at),
+            posted: self.posted_at.is_some(),
+        }
+    }
+
+    fn journal_entry(&self, division: &str, kind: EventKind) -> AuditEntry {
+        AuditEntry::new(kind, division)
+            .client(&self.client_id, &self.client_name)
+            .session(&self.session_id)
+            .subject(format!("Платёж {} по договору {}", self.order_number, self.contract_number))
+    }
+}
+
+/// Who starts a payment, for the row and the journal.
+pub struct Payer<'a> {
+    pub client: &'a ClientRecord,
+    pub session_uid: &'a str,
+    pub ip: &'a str,
+}
+
+/// The payments service, shared by the routes, the callback and the workers.
+pub struct Payments {
+    store: Store,
+    journal: Journal,
+    accounting: DynAccounting,
+    acquirer: DynAcquirer,
+    clock: Arc<dyn Clock>,
+    config: PaymentsConfig,
+    division: String,
+    /// Bumped on every change this instance makes; long polls wait on it (and re-read the
+    /// database every second for changes made by other instances).
+    changes: tokio::sync::watch::Sender<u64>,
+    /// When the bank was last asked about a payment on a client's behalf.
+    refreshed: Mutex<HashMap<String, i64>>,
+    /// Wakes the outbox worker when a payment is confirmed.
+    outbox_kick: tokio::sync::Notify,
+    failpoint: Option<String>,
+    /// Set when the shim is stopping: long polls answer at once instead of holding the
+    /// graceful shutdown for their full wait.
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentsError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("journal: {0}")]
+    Journal(String),
+}
+
+impl From<crate::storage::AuditAppendError> for PaymentsError {
+    fn from(e: crate::storage::AuditAppendError) -> Self {
+        PaymentsError::Journal(e.to_string())
+    }
+}
+
+impl From<PaymentsError> for AppError {
+    fn from(e: PaymentsError) -> Self {
+        match e {
+            PaymentsError::Db(e) => AppError::from(e),
+            PaymentsError::Journal(m) => AppError::Internal(m),
+        }
+    }
+}
+
+impl Payments {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Store,
+        journal: Journal,
+        accounting: DynAccounting,
+        acquirer: DynAcquirer,
+        clock: Arc<dyn Clock>,
+        config: PaymentsConfig,
+        division: String,
+        mode: Mode,
+    ) -> Payments {
+        let failpoint = match mode {
+            Mode::Production => None,
+            Mode::Demo | Mode::Test => std::env::var("KABINET_FAILPOINT").ok().filter(|f| !f.is_empty()),
+        };
+        Payments {
+            store,
+            journal,
+            accounting,
+            acquirer,
+            clock,
+            config,
+            division,
+            changes: tokio::sync::watch::channel(0).0,
+            refreshed: Mutex::new(HashMap::new()),
+            outbox_kick: tokio::sync::Notify::new(),
+            failpoint,
+            stop: tokio::sync::watch::channel(false).0,
+        }
+    }
+
+    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
+    /// Ends the long polls and the workers.
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    pub fn gateway(&self) -> &'static str {
+        self.acquirer.gateway().as_str()
+    }
+
+    /// Checks a callback's signature with the configured bank's rules.
+    pub fn verify_callback(&self, params: &[(String, String)]) -> Result<CallbackNotice, CallbackError> {
+        self.acquirer.verify_callback(params)
+    }
+
+    pub fn config(&self) -> &PaymentsConfig {
+        &self.config
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now().unix_timestamp()
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    fn hit_failpoint(&self, name: &str) {
+        if self.failpoint.as_deref() != Some(name) {
+            return;
+        }
+        eprintln!("kabinet failpoint reached: {name}");
+        #[cfg(unix)]
+        {
+            let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
+        }
+        std::process::abort();
+    }
+
+    async fn record(&self, entry: AuditEntry) {
+        // The payment's state is already committed; a journal that cannot be written is
+        // logged loudly rather than undoing a bank's confirmation.
+        if let Err(e) = self.journal.record(entry).await {
+            tracing::error!(error = %e, "a payment event could not be journaled");
+        }
+    }
+
+    /// One payment of this client, as stored (a payment the bank never registered is none).
+    pub async fn find(&self, client_id: &str, id: &str) -> Result<Option<PaymentRow>, PaymentsError> {
+        let row = sqlx::query(&format!("SELECT {COLS} FROM payments WHERE id = $1 AND client_id = $2 AND status <> 'failed'"))
+            .bind(id)
+            .bind(client_id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(row.as_ref().map(PaymentRow::from_row))
+    }
+
+    async fn by_id(&self, id: &str) -> Result<Option<PaymentRow>, PaymentsError> {
+        let row = sqlx::query(&format!("SELECT {COLS} FROM payments WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(row.as_ref().map(PaymentRow::from_row))
+    }
+
+    /// The payment the bank knows by this order, under this gateway.
+    pub async fn by_order(&self, gateway: &str, gateway_order_id: &str) -> Result<Option<PaymentRow>, PaymentsError> {
+        let row = sqlx::query(&format!("SELECT {COLS} FROM payments WHERE gateway = $1 AND gateway_order_id = $2"))
+            .bind(gateway)
+            .bind(gateway_order_id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(row.as_ref().map(PaymentRow::from_row))
+    }
+
+    /// The client's payments, newest first.
+    pub async fn list(&self, client_id: &str) -> Result<Vec<PaymentRow>, PaymentsError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM payments WHERE client_id = $1 AND status <> 'failed' ORDER BY created_at DESC, id DESC LIMIT 200"
+        ))
+        .bind(client_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        Ok(rows.iter().map(PaymentRow::from_row).collect())
+    }
+
+    /// Registers the quoted payment with the bank and returns it with the bank's page. The row
+    /// is written first, so a bank that answers after we gave up still finds its order.
+    pub async fn start(&self, payer: &Payer<'_>, quote: &PaymentPreview, return_to: &url::Url) -> Result<(PaymentRow, String), AppError> {
+        let now = self.now();
+        let id = uuid::Uuid::new_v4().to_string();
+        // Printable ASCII, at most 32 characters, unique per gateway (the UNIQUE constraint).
+        let order_number = format!("KB-{}", &uuid::Uuid::new_v4().simple().to_string()[..20].to_uppercase());
+        sqlx::query(
+            "INSERT INTO payments (id, client_id, client_name, session_id, gateway, order_number, contract_kind, contract_id, \
+             contract_number, purpose, amount, penalty, interest, principal, advance, description, status, created_at, \
+             updated_at, next_check_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'new', $17, $17, $18)",
+        )
+        .bind(&id)
+        .bind(&payer.client.id)
+        .bind(payer.client.name.full())
+        .bind(payer.session_uid)
+        .bind(self.gateway())
+        .bind(&order_number)
+        .bind(kind_str(quote.contract_kind))
+        .bind(&quote.contract_id)
+        .bind(&quote.contract_number)
+        .bind(purpose_str(quote.purpose))
+        .bind(quote.amount)
+        .bind(quote.penalty)
+        .bind(quote.interest)
+        .bind(quote.principal)
+        .bind(quote.advance)
+        .bind(&quote.description)
+        .bind(now)
+        .bind(now + self.reconcile_after())
+        .execute(self.store.pool())
+        .await
+        .map_err(PaymentsError::from)?;
+        let mut back = return_to.clone();
+        let kept: Vec<(String, String)> = back
+            .query_pairs()
+            .filter(|(k, _)| k != kabinet_api::payments::RETURN_PARAM)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        back.set_fragment(None);
+        back.query_pairs_mut().clear().extend_pairs(kept).append_pair(kabinet_api::payments::RETURN_PARAM, &id);
+        let order = NewOrder {
+            order_number: order_number.clone(),
+            amount: quote.amount,
+            description: quote.description.clone(),
+            return_url: back.to_string(),
+            fail_url: back.to_string(),
+            lifetime_secs: self.config.page_lifetime_secs,
+        };
+        let row = self.by_id(&id).await?.ok_or_else(|| AppError::Internal("the payment just written is gone".into()))?;
+        let entry = row
+            .journal_entry(&self.division, EventKind::PaymentStarted)
+            .ip(payer.ip)
+            .description(format!("Сумма {} ₽, {}, банк {}", kabinet_api::cabinet::format_rub(quote.amount), quote.description, self.gateway()));
+        self.journal.record(entry).await?;
+        match self.acquirer.register(&order).await {
+            Ok(registered) => {
+                let updated = sqlx::query(
+                    "UPDATE payments SET status = 'pending', gateway_order_id = $1, payment_url = $2, bank_status = $3, \
+                     updated_at = $4 WHERE id = $5 AND status = 'new'",
+                )
+                .bind(&registered.gateway_order_id)
+                .bind(&registered.payment_url)
+                .bind(&registered.raw)
+                .bind(self.now())
+                .bind(&id)
+                .execute(self.store.pool())
+                .await
+                .map_err(PaymentsError::from)?;
+                if updated.rows_affected() != 1 {
+                    return Err(AppError::Internal("the new payment changed while it was registered".into()));
+                }
+                let row = self.by_id(&id).await?.ok_or_else(|| AppError::Internal("the payment is gone".into()))?;
+                Ok((row, registered.payment_url))
+            }
+            Err(e) => {
+                // The client never saw a payment page for it, so it can never be paid: it is
+                // kept (evidence of the attempt) but not shown.
+                tracing::warn!(error = %e, payment = %id, gateway = self.gateway(), "the bank did not register the payment");
+                let _ = sqlx::query("UPDATE payments SET status = 'failed', bank_status = $1, updated_at = $2 WHERE id = $3")
+                    .bind(e.to_string())
+                    .bind(self.now())
+                    .bind(&id)
+                    .execute(self.store.pool())
+                    .await;
+                self.record(
+                    row.journal_entry(&self.division, EventKind::PaymentDeclined)
+                        .ip(payer.ip)
+                        .description(format!("Банк не принял заказ: {e}")),
+                )
+                .await;
+                Err(AppError::Client(ErrorCode::PaymentsUnavailable))
+            }
+        }
+    }
+
+    fn reconcile_after(&self) -> i64 {
+        i64::try_from(self.config.reconcile_after_secs).unwrap_or(i64::MAX / 4)
+    }
+
+    /// Asks the bank about a pending payment on a client's behalf (their status screen, their
+    /// return from the bank), at most every few seconds per payment.
+    pub async fn refresh_for_client(self: &Arc<Self>, row: &PaymentRow) {
+        if row.status != "pending" || row.gateway_order_id.is_none() {
+            return;
+        }
+        let now = self.now();
+        {
+            let mut last = self.refreshed.lock().unwrap_or_else(|e| e.into_inner());
+            if last.get(&row.id).is_some_and(|t| now - t < REFRESH_EVERY_SECS) {
+                return;
+            }
+            last.retain(|_, t| now - *t < 60);
+            last.insert(row.id.clone(), now);
+        }
+        let this = self.clone();
+        let row = row.clone();
+        tokio::spawn(async move {
+            this.refresh(&row, "запрос статуса при возврате клиента").await;
+        });
+    }
+
+    /// Asks the bank where a payment stands and acts on the answer.
+    pub async fn refresh(&self, row: &PaymentRow, source: &str) {
+        let Some(order_id) = row.gateway_order_id.as_deref() else { return };
+        match self.acquirer.status(&row.order_number, order_id).await {
+            Ok(status) => {
+                if let Err(e) = self.apply(row, &status, source).await {
+                    tracing::error!(error = %e, payment = %row.id, "a bank status could not be applied");
+                }
+            }
+            Err(AcquirerError::UnknownOrder) => {
+                tracing::warn!(payment = %row.id, "the bank does not know a registered order");
+            }
+            Err(e) => tracing::warn!(error = %e, payment = %row.id, "the bank's status could not be read"),
+        }
+    }
+
+    /// Acts on what the bank says about a payment. Paid counts only for the amount registered.
+    pub async fn apply(&self, row: &PaymentRow, status: &OrderStatus, source: &str) -> Result<(), PaymentsError> {
+        let now = self.now();
+        match status.state {
+            PaymentState::Paid if status.amount != row.amount => {
+                tracing::error!(payment = %row.id, registered = row.amount, bank = status.amount,
+                    "the bank reports another amount than registered; nothing is credited");
+                self.store_bank_status(row, &status.raw, now).await?;
+                self.record(row.journal_entry(&self.division, EventKind::PaymentMismatch).description(format!(
+                    "Банк сообщает сумму {} ₽ вместо {} ₽ ({source}); платёж не зачтён",
+                    kabinet_api::cabinet::format_rub(status.amount),
+                    kabinet_api::cabinet::format_rub(row.amount)
+                )))
+                .await;
+                Ok(())
+            }
+            PaymentState::Paid => self.confirm(row, &status.raw, source).await,
+            PaymentState::Declined | PaymentState::Reversed => self.decline(row, &status.raw, source).await,
+            PaymentState::Refunded => {
+                let done = sqlx::query(
+                    "UPDATE payments SET status = 'refunded', bank_status = $1, updated_at = $2 \
+                     WHERE id = $3 AND status IN ('new', 'pending', 'paid')",
+                )
+                .bind(&status.raw)
+                .bind(now)
+                .bind(&row.id)
+                .execute(self.store.pool())
+                .await?;
+                if done.rows_affected() == 1 {
+                    self.changed();
+                    self.record(
+                        row.journal_entry(&self.division, EventKind::PaymentDeclined)
+                            .description(format!("Банк сообщает о возврате платежа ({source})")),
+                    )
+                    .await;
+                }
+                Ok(())
+            }
+            PaymentState::Pending => self.store_bank_status(row, &status.raw, now).await,
+        }
+    }
+
+    async fn store_bank_status(&self, row: &PaymentRow, raw: &str, now: i64) -> Result<(), PaymentsError> {
+        sqlx::query("UPDATE payments SET bank_status = $1, updated_at = $2 WHERE id = $3")
+            .bind(raw)
+            .bind(now)
+            .bind(&row.id)
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Marks the payment paid and queues its posting, in one transaction, once: of any number
+    /// of confirmations at once (eight identical callbacks, a callback and the reconciler),
+    /// exactly one changes the row and writes the outbox.
+    async fn confirm(&self, row: &PaymentRow, raw: &str, source: &str) -> Result<(), PaymentsError> {
+        let now = self.now();
+        let mut tx = self.store.pool().begin().await?;
+        let won = sqlx::query(
+            "UPDATE payments SET status = 'paid', paid_at = $1, bank_status = $2, updated_at = $1 \
+             WHERE id = $3 AND status IN ('new', 'pending')",
+        )
+        .bind(now)
+        .bind(raw)
+        .bind(&row.id)
+        .execute(&mut *tx)
+        .await?;
+        if won.rows_affected() != 1 {
+            return Ok(());
+        }
+        sqlx::query("INSERT INTO payment_outbox (payment_id, next_attempt_at, created_at) VALUES ($1, $2, $2)")
+            .bind(&row.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.hit_failpoint(FAILPOINT_CONFIRMED);
+        self.changed();
+        self.record(row.journal_entry(&self.division, EventKind::PaymentConfirmed).description(format!(
+            "Сумма {} ₽; подтверждено банком ({source})",
+            kabinet_api::cabinet::format_rub(row.amount)
+        )))
+        .await;
+        self.outbox_kick.notify_one();
+        Ok(())
+    }
+
+    async fn decline(&self, row: &PaymentRow, raw: &str, source: &str) -> Result<(), PaymentsError> {
+        let done = sqlx::query(
+            "UPDATE payments SET status = 'declined', bank_status = $1, updated_at = $2 WHERE id = $3 AND status IN ('new', 'pending')",
+        )
+        .bind(raw)
+        .bind(self.now())
+        .bind(&row.id)
+        .execute(self.store.pool())
+        .await?;
+        if done.rows_affected() == 1 {
+            self.changed();
+            self.record(
+                row.journal_entry(&self.division, EventKind::PaymentDeclined)
+                    .description(format!("Платёж отклонён банком ({source})")),
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// Posts one confirmed payment to accounting if its outbox row is due and free. Returns
+    /// whether it was posted now.
+    pub async fn post_one(&self, payment_id: &str) -> Result<bool, PaymentsError> {
+        let now = self.now();
+        let claimed = sqlx::query(
+            "UPDATE payment_outbox SET lease_until = $1, attempts = attempts + 1 \
+             WHERE payment_id = $2 AND done_at IS NULL AND failed_at IS NULL AND lease_until < $3 AND next_attempt_at <= $3",
+        )
+        .bind(now + LEASE_SECS)
+        .bind(payment_id)
+        .bind(now)
+        .execute(self.store.pool())
+        .await?;
+        if claimed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let Some(row) = self.by_id(payment_id).await? else { return Ok(false) };
+        let attempts: i64 = sqlx::query("SELECT attempts FROM payment_outbox WHERE payment_id = $1")
+            .bind(payment_id)
+            .fetch_one(self.store.pool())
+            .await?
+            .get(0);
+        let paid_at = row.paid_at.unwrap_or(now);
+        let paid_on = time::OffsetDateTime::from_unix_timestamp(paid_at).map(business_day).unwrap_or_else(|_| business_day(self.clock.now()));
+        let posting = CardPosting {
+            payment_id: row.id.clone(),
+            contract_id: row.contract_id.clone(),
+            contract_kind: row.contract_kind,
+            purpose: row.purpose,
+            amount: row.amount,
+            paid_on: crate::accounting::ledger::day(paid_on),
+            gateway: row.gateway.clone(),
+            order_number: row.order_number.clone(),
+        };
+        match self.accounting.post_payment(&row.client_id, &posting).await {
+            Ok(receipt) => {
+                let done = self.now();
+                let mut tx = self.store.pool().begin().await?;
+                sqlx::query("UPDATE payment_outbox SET done_at = $1, last_error = NULL WHERE payment_id = $2")
+                    .bind(done)
+                    .bind(payment_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE payments SET posted_at = $1, updated_at = $1 WHERE id = $2")
+                    .bind(done)
+                    .bind(payment_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                self.changed();
+                let mut description = format!("Проведён в учётной системе: {}", receipt.reference);
+                if receipt.duplicate {
+                    description.push_str(" (повторная отправка, проведён ранее)");
+                }
+                self.record(row.journal_entry(&self.division, EventKind::PaymentPosted).description(description)).await;
+                Ok(true)
+            }
+            Err(AccountingError::Refused(code)) => {
+                // Accounting will not take it as it is: retrying changes nothing. The money is
+                // the client's; a person must post it by hand.
+                tracing::error!(payment = %row.id, ?code, "accounting refused a paid card payment; post it by hand");
+                sqlx::query("UPDATE payment_outbox SET failed_at = $1, last_error = $2 WHERE payment_id = $3")
+                    .bind(self.now())
+                    .bind(format!("refused: {code:?}"))
+                    .bind(payment_id)
+                    .execute(self.store.pool())
+                    .await?;
+                self.record(row.journal_entry(&self.division, EventKind::PaymentPostingFailed).description(format!(
+                    "Учётная система не приняла оплаченный платёж ({code:?}); нужно провести вручную"
+                )))
+                .await;
+                Ok(false)
+            }
+            Err(e) => {
+                let wait = backoff(attempts, 5, 3600);
+                tracing::warn!(error = %e, payment = %row.id, attempts, retry_in = wait, "posting to accounting failed; will retry");
+                sqlx::query("UPDATE payment_outbox SET next_attempt_at = $1, lease_until = 0, last_error = $2 WHERE payment_id = $3")
+                    .bind(self.now() + wait)
+                    .bind(e.to_string())
+                    .bind(payment_id)
+                    .execute(self.store.pool())
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
+}
+
+/// `base · 2^(attempt-1)` seconds, at most `cap`.
+pub fn backoff(attempt: i64, base: i64, cap: i64) -> i64 {
+    let shift = attempt.clamp(1, 30) - 1;
+    base.saturating_mul(1_i64 << shift).min(cap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_and_stops_at_the_cap() {
+        assert_eq!(backoff(1, 5, 3600), 5);
+        assert_eq!(backoff(2, 5, 3600), 10);
+        assert_eq!(backoff(5, 5, 3600), 80);
+        assert_eq!(backoff(20, 5, 3600), 3600);
+        assert_eq!(backoff(i64::MAX, 5, 3600), 3600);
+        assert_eq!(backoff(0, 5, 3600), 5);
+    }
+}
