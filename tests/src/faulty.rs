@@ -17,6 +17,7 @@ use kabinet_shim::accounting::{
 };
 use kabinet_api::cabinet::Application;
 use kabinet_api::messages::Message;
+use kabinet_api::payments::{CardPosting, PaymentPreview, PaymentRequest, PostingReceipt};
 use kabinet_api::requests::{ApplicationPreview, NewApplication, ProductsView};
 use time::OffsetDateTime;
 use kabinet_shim::config::{AccountingBackend, AccountingConfig};
@@ -135,6 +136,15 @@ impl Accounting for Faulty {
         self.gate().await?;
         self.inner.upload_bytes(client_id).await
     }
+    async fn quote_payment(&self, client_id: &str, request: &PaymentRequest, today: Date)
+        -> Result<Option<PaymentPreview>, AccountingError> {
+        self.gate().await?;
+        self.inner.quote_payment(client_id, request, today).await
+    }
+    async fn post_payment(&self, client_id: &str, posting: &CardPosting) -> Result<PostingReceipt, AccountingError> {
+        self.gate().await?;
+        self.answer(self.inner.post_payment(client_id, posting).await)
+    }
 }
 
 /// The contract server; stops when dropped.
@@ -196,7 +206,7 @@ impl FaultyAccounting {
         self.mode.store(fault as u8, Ordering::SeqCst);
     }
 
-    /// The next `n` writes (create_application, send_message, mark_read) are done, then
+    /// The next `n` writes (create_application, send_message, mark_read, post_payment) are done, then
     /// answered 503 as if the answer were lost on the way back.
     pub fn lose_next_write_answers(&self, n: u32) {
         self.lose_answers.store(n, Ordering::SeqCst);

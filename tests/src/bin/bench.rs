@@ -3,11 +3,14 @@
 //! the time from page load to the widget's first screen in headless Chromium, and the cost of
 //! the «Информация» block: a loan's detail from the built-in ledger and through the HTTP
 //! accounting contract, and a schedule PDF; a message with files (inspection and re-encoding
-//! included) against one without, on the built-in ledger and through the contract.
+//! included) against one without, on the built-in ledger and through the contract; and the
+//! time from the bank's callback to the change being visible to an open widget (its long
+//! poll answering «оплачен», then the posted balance), with the shim's own share of it.
 
 use std::time::{Duration, Instant};
 
 use kabinet_shim::auth::password::Hasher;
+use kabinet_shim::gateways::acquiring::simulator::{AcquiringSimulator, SimOrder};
 use kabinet_tests::browser::{eventually, Browser};
 use kabinet_tests::client::{next_code, Client};
 use kabinet_tests::{bind, pkg_dir, test_config, Db, Stack, TestShim};
@@ -20,10 +23,24 @@ const PASSWORD: &str = "корова-на-льду-42";
 
 #[tokio::main]
 async fn main() {
-    sign_in().await;
-    information().await;
-    messages().await;
-    first_screen().await;
+    // `kabinet-bench payments` runs one section; no argument runs them all.
+    let only = std::env::args().nth(1);
+    let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if run("sign-in") {
+        sign_in().await;
+    }
+    if run("information") {
+        information().await;
+    }
+    if run("messages") {
+        messages().await;
+    }
+    if run("payments") {
+        payments().await;
+    }
+    if run("first-screen") {
+        first_screen().await;
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -343,4 +360,103 @@ async fn messages() {
             percentile(with_files, 0.5) / percentile(plain, 0.5)
         );
     }
+}
+
+/// Starts a 100 ₽ payment on the client's open loan and returns (payment id, bank order).
+async fn started_payment(c: &mut Client, sim: &AcquiringSimulator, loan_id: &str) -> (String, SimOrder) {
+    let body = json!({"contract_id": loan_id, "purpose": "custom", "amount": 100_00, "expected_amount": 100_00,
+        "return_to": format!("{SITE}/lk")});
+    let req = c
+        .request(reqwest::Method::POST, "/payments")
+        .header("origin", &c.origin)
+        .header("content-type", "application/json")
+        .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+        .body(body.to_string());
+    let r = c.send(req).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let started: kabinet_api::payments::PaymentStarted = r.json();
+    (started.payment.id.clone(), sim.order(&started.payment.order_number).expect("registered"))
+}
+
+async fn payments() {
+    use kabinet_api::payments::Payment;
+    const N: usize = 60;
+    let (shim, mut c, _dir) = signed_in_shim(None, "Иванова Мария Петровна", "+79161234567").await;
+    let sim = shim.state.acquiring_simulator().expect("the bank simulator").clone();
+    sim.suppress_callbacks(true);
+    let loans: kabinet_api::cabinet::LoansView = c.get("/loans").await.json();
+    let loan_id = loans.contracts.iter().find(|l| l.closed_on.is_none()).expect("an open loan").id.clone();
+    let callback_url = format!("{}/callbacks/acquiring/sber", shim.loopback);
+    let bank = reqwest::Client::new();
+    // What the bank's status API costs on its own (the simulator on loopback, through the same
+    // adapter the shim uses): the part of the callback's path that is not the shim's.
+    let adapter = kabinet_shim::gateways::acquiring::sber::SberAcquirer::new(
+        &sim_base(&sim).await,
+        kabinet_shim::gateways::acquiring::sber::SberAuth::Password {
+            user_name: kabinet_shim::gateways::acquiring::simulator::SBER_USER_NAME.into(),
+            password: SecretString::from(kabinet_shim::gateways::acquiring::simulator::SBER_PASSWORD),
+        },
+        SecretString::from(kabinet_shim::gateways::acquiring::SIMULATOR_CALLBACK_KEY),
+        5,
+    )
+    .unwrap();
+    let (mut to_paid, mut to_posted, mut status_api) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..N {
+        let (id, order) = started_payment(&mut c, &sim, &loan_id).await;
+        // The widget's open request, parked before the bank calls.
+        let mut widget = c.clone();
+        let wait = tokio::spawn(async move {
+            let r = widget.get(&format!("/payments/{id}?wait=25&status=pending&posted=false")).await;
+            let p: Payment = r.json();
+            let paid_at = Instant::now();
+            let r = widget.get(&format!("/payments/{}?wait=25&status=paid&posted={}", p.id, p.posted)).await;
+            let p2: Payment = r.json();
+            (p, paid_at, p2, Instant::now())
+        });
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let mut params = vec![
+            ("mdOrder".to_owned(), order.gateway_order_id.clone()),
+            ("orderNumber".to_owned(), order.order_number.clone()),
+            ("operation".to_owned(), "deposited".to_owned()),
+            ("status".to_owned(), "1".to_owned()),
+        ];
+        let sum = kabinet_shim::gateways::acquiring::sber::checksum_hex(
+            kabinet_shim::gateways::acquiring::SIMULATOR_CALLBACK_KEY.as_bytes(),
+            &params,
+        );
+        params.push(("checksum".to_owned(), sum));
+        // The bank takes the money (its callback held back) and calls the shim.
+        sim.pay(&order.gateway_order_id, kabinet_shim::gateways::acquiring::simulator::CARD_APPROVE).unwrap();
+        let t0 = Instant::now();
+        let r = bank.post(&callback_url).form(&params).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let (p, paid_at, p2, posted_at) = wait.await.unwrap();
+        assert_eq!(p.status, kabinet_api::payments::PaymentStatus::Paid, "{p:?}");
+        assert!(p.posted || p2.posted, "{p2:?}");
+        to_paid.push(paid_at.duration_since(t0).as_secs_f64() * 1000.0);
+        let posted = if p.posted { paid_at } else { posted_at };
+        to_posted.push(posted.duration_since(t0).as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        use kabinet_shim::gateways::acquiring::Acquirer;
+        adapter.status(&order.order_number, &order.gateway_order_id).await.unwrap();
+        status_api.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    for v in [&mut to_paid, &mut to_posted, &mut status_api] {
+        v.sort_by(f64::total_cmp);
+    }
+    let p50 = |v: &Vec<f64>| percentile(v, 0.5);
+    println!("\nPayments: bank callback to the open widget's long poll answering ({N} payments, SQLite, Sber simulator)");
+    println!("  «оплачен» visible:          p50 {:.1} ms  p99 {:.1} ms", p50(&to_paid), percentile(&to_paid, 0.99));
+    println!("  posted balance visible:     p50 {:.1} ms  p99 {:.1} ms", p50(&to_posted), percentile(&to_posted, 0.99));
+    println!(
+        "  the bank's status API alone: p50 {:.1} ms: the shim's own share of «оплачен» is {:.0}% of the median",
+        p50(&status_api),
+        100.0 * (p50(&to_paid) - p50(&status_api)).max(0.0) / p50(&to_paid)
+    );
+    shim.stop().await;
+}
+
+/// The simulator's Sber API as the shim's adapter reaches it (loopback).
+async fn sim_base(sim: &AcquiringSimulator) -> String {
+    AcquiringSimulator::sber_base_url(&sim.serve_loopback().await.unwrap())
 }
