@@ -255,9 +255,6 @@ impl Config {
         if let Err(m) = self.accounting.validate(self.mode) {
             return bad(m);
         }
-        if let Err(m) = self.payments.validate(self.mode) {
-            return bad(m);
-        }
         if self.mode == Mode::Production {
             if secrecy::ExposeSecret::expose_secret(&self.auth.code_secret).len() < 32 {
                 return bad("production mode requires auth.code_secret of at least 32 characters".into());
@@ -277,6 +274,9 @@ impl Config {
             if self.public_url.starts_with("http://") && self.tls.cert_path.is_empty() && self.trusted_proxies.is_empty() {
                 return bad("production mode needs HTTPS: set tls.* or run behind a trusted proxy".into());
             }
+        }
+        if let Err(m) = self.payments.validate(self.mode) {
+            return bad(m);
         }
         Ok(())
     }

@@ -226,3 +226,354 @@ async fn staff_answer_applications_and_messages_from_the_command_line() {
     assert!(rows.iter().all(|r| r.description.contains("Коротков Е. Ю.") && r.client_id == "1001"), "{rows:?}");
     assert_eq!(rows[0].client_name, "Соколова Ольга Игоревна");
 }
+
+/// The crash test of card payments (A28, A29): the real binary is killed with SIGKILL at a named
+/// failpoint right after a payment's confirmation is committed and before its posting, and after
+/// a restart the payment is still posted exactly once. Only a separate process can die like that,
+/// so this runs the binary rather than the in-process server of the API tests.
+#[cfg(unix)]
+mod crash {
+    use std::fs::File;
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, ExitStatus, Stdio};
+    use std::time::Duration;
+
+    use kabinet_api::cabinet::LoansView;
+    use kabinet_api::payments::{PaymentPreview, PaymentStarted};
+    use kabinet_api::API_PREFIX;
+    use kabinet_shim::auth::session::COOKIE_NAME;
+    use kabinet_shim::gateways::acquiring::simulator::CARD_APPROVE;
+    use kabinet_shim::gateways::sms::simulator::SimMessage;
+    use kabinet_shim::payments::FAILPOINT_CONFIRMED;
+    use kabinet_shim::storage::Store;
+    use rustix::process::{kill_process, kill_process_group, Pid, Signal};
+    use serde::de::DeserializeOwned;
+    use serde_json::json;
+    use tokio::time::{sleep, Instant};
+
+    use super::{db_url, shim};
+
+    const SITE: &str = "http://company.localhost:8000";
+    const RETURN_TO: &str = "http://company.localhost:8000/lk";
+    const MARIA: &str = "Иванова Мария Петровна";
+    const MARIA_PHONE: &str = "+79161234567";
+    const PASSWORD: &str = "корова-на-льду-42";
+    const CONSENT: &str = "2026-11-01";
+
+    /// The binary serving `dir`'s files, as its own process group. Dropped while it still runs (a
+    /// failed assertion, the test's timeout) it kills the group, so no shim outlives the test.
+    struct Running {
+        child: Child,
+        exited: Option<ExitStatus>,
+        base: String,
+        stderr: PathBuf,
+    }
+
+    impl Running {
+        fn start(dir: &Path, name: &str, failpoint: Option<&str>) -> Running {
+            // The OS names a free port; it is released at once for the shim to bind.
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let base = format!("http://127.0.0.1:{port}");
+            let stderr = dir.join(format!("{name}.stderr"));
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_kabinet-shim"));
+            // Whatever the test runner's environment holds (a failpoint above all) must not leak in.
+            for (key, _) in std::env::vars_os() {
+                if key.to_string_lossy().starts_with("KABINET_") {
+                    cmd.env_remove(key);
+                }
+            }
+            cmd.current_dir(dir)
+                .process_group(0)
+                .stdin(Stdio::null())
+                // Files, not pipes: nobody drains a pipe while the shim runs, and a full one stalls it.
+                .stdout(File::create(dir.join(format!("{name}.stdout"))).unwrap())
+                .stderr(File::create(&stderr).unwrap())
+                .env("KABINET_MODE", "test")
+                .env("KABINET_LISTEN", format!("127.0.0.1:{port}"))
+                .env("KABINET_PUBLIC_URL", &base)
+                .env("KABINET_DATABASE_URL", db_url(dir))
+                .env("KABINET_ORG__ALLOWED_ORIGINS", format!("[\"{SITE}\"]"))
+                .env("KABINET_AUDIT__SIGNING_KEY_PATH", dir.join("audit.key"))
+                .env("KABINET_AUDIT__CHECKPOINT_PATH", dir.join("checkpoints.jsonl"))
+                .env("KABINET_PAYMENTS__WORKER_INTERVAL_SECS", "1");
+            if let Some(name) = failpoint {
+                cmd.env("KABINET_FAILPOINT", name);
+            }
+            let child = cmd.spawn().expect("start kabinet-shim");
+            Running { child, exited: None, base, stderr }
+        }
+
+        fn log(&self) -> String {
+            std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        }
+
+        /// The exit status once the shim has exited; kept, because a reaped pid may be reused
+        /// and must never be signalled again.
+        fn exited(&mut self) -> Option<ExitStatus> {
+            if self.exited.is_none() {
+                self.exited = self.child.try_wait().expect("wait for kabinet-shim");
+            }
+            self.exited
+        }
+
+        async fn exit_within(&mut self, limit: Duration) -> ExitStatus {
+            let deadline = Instant::now() + limit;
+            loop {
+                if let Some(status) = self.exited() {
+                    return status;
+                }
+                assert!(Instant::now() < deadline, "kabinet-shim still runs after {limit:?}; its log:\n{}", self.log());
+                sleep(Duration::from_millis(50)).await;
+            }
+        }
+
+        /// Waits until /healthz answers 200, as a load balancer would before sending traffic.
+        async fn ready(&mut self, http: &reqwest::Client) {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if let Some(status) = self.exited() {
+                    panic!("kabinet-shim exited before it was ready ({status}); its log:\n{}", self.log());
+                }
+                if let Ok(r) = http.get(format!("{}/healthz", self.base)).send().await {
+                    if r.status() == reqwest::StatusCode::OK {
+                        return;
+                    }
+                }
+                assert!(Instant::now() < deadline, "kabinet-shim not ready within 30 s; its log:\n{}", self.log());
+                sleep(Duration::from_millis(100)).await;
+            }
+        }
+
+        /// SIGTERM, as a service manager stops it; returns the graceful shutdown's status.
+        async fn stop(&mut self) -> ExitStatus {
+            if self.exited().is_none() {
+                kill_process(Pid::from_child(&self.child), Signal::TERM).expect("signal kabinet-shim");
+            }
+            self.exit_within(Duration::from_secs(30)).await
+        }
+    }
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if self.exited.is_none() {
+                // An exited but unreaped shim is a zombie still holding its pid: signalling it is harmless.
+                let _ = kill_process_group(Pid::from_child(&self.child), Signal::KILL);
+                let _ = self.child.wait();
+            }
+        }
+    }
+
+    /// The widget's side of the conversation: Origin and JSON on every call, and the session
+    /// cookie kept as the browser keeps it (reqwest's cookie store is not among the workspace's
+    /// features, and this is the one cookie the shim sets).
+    struct Widget {
+        http: reqwest::Client,
+        base: String,
+        session: Option<String>,
+    }
+
+    impl Widget {
+        async fn send(&mut self, mut req: reqwest::RequestBuilder) -> (u16, String) {
+            req = req.header("origin", SITE);
+            if let Some(sid) = &self.session {
+                req = req.header("cookie", format!("{COOKIE_NAME}={sid}"));
+            }
+            let r = req.send().await.expect("the request reaches the shim");
+            let prefix = format!("{COOKIE_NAME}=");
+            for c in r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
+                if let Some(rest) = c.strip_prefix(&prefix) {
+                    let value = rest.split(';').next().unwrap_or_default();
+                    self.session = (!value.is_empty()).then(|| value.to_owned());
+                }
+            }
+            let status = r.status().as_u16();
+            (status, r.text().await.expect("the answer is read"))
+        }
+
+        async fn get(&mut self, path: &str) -> (u16, String) {
+            let req = self.http.get(format!("{}{API_PREFIX}{path}", self.base));
+            self.send(req).await
+        }
+
+        async fn post(&mut self, path: &str, body: &serde_json::Value, headers: &[(&str, &str)]) -> (u16, String) {
+            let mut req = self
+                .http
+                .post(format!("{}{API_PREFIX}{path}", self.base))
+                .header("content-type", "application/json")
+                .body(body.to_string());
+            for (name, value) in headers {
+                req = req.header(*name, *value);
+            }
+            self.send(req).await
+        }
+    }
+
+    fn parse<T: DeserializeOwned>((status, body): &(u16, String), expected: u16) -> T {
+        assert_eq!(*status, expected, "{body}");
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+    }
+
+    /// The value of `name` in the first tag of `html` that starts with `tag`. The simulated
+    /// bank's page is small and regular, so reading it by hand is enough.
+    fn attr<'a>(html: &'a str, tag: &str, name: &str) -> &'a str {
+        let start = html.find(tag).unwrap_or_else(|| panic!("no {tag} on the page: {html}"));
+        let tag = &html[start..start + html[start..].find('>').expect("the tag ends")];
+        let key = format!(" {name}=\"");
+        let at = tag.find(&key).unwrap_or_else(|| panic!("{tag} has no {name}")) + key.len();
+        &tag[at..at + tag[at..].find('"').expect("the value ends")]
+    }
+
+    /// The code in an SMS: its last run of exactly six digits, as a person reads it.
+    fn sms_code(text: &str) -> Option<String> {
+        text.split(|c: char| !c.is_ascii_digit()).filter(|run| run.len() == 6).last().map(str::to_owned)
+    }
+
+    async fn count(store: &Store, sql: &str, arg: &str) -> i64 {
+        let n: (i64,) = sqlx::query_as(sql).bind(arg).fetch_one(store.pool()).await.unwrap();
+        n.0
+    }
+
+    /// (status, posted_at, contract_id) of a payment.
+    async fn payment(store: &Store, id: &str) -> (String, Option<i64>, String) {
+        sqlx::query_as("SELECT status, posted_at, contract_id FROM payments WHERE id = $1")
+            .bind(id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    }
+
+    /// `done_at` of the payment's outbox row, if the row exists.
+    async fn outbox(store: &Store, id: &str) -> Option<Option<i64>> {
+        let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT done_at FROM payment_outbox WHERE payment_id = $1")
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await
+            .unwrap();
+        row.map(|r| r.0)
+    }
+
+    const LOAN_EVENTS: &str = "SELECT COUNT(*) FROM ledger_loan_events WHERE loan_id = $1";
+    const JOURNAL: &str = "SELECT COUNT(*) FROM audit_log WHERE event = $1";
+
+    #[tokio::test]
+    async fn a_shim_killed_right_after_confirming_a_payment_posts_it_exactly_once_after_restart() {
+        tokio::time::timeout(Duration::from_secs(120), killed_after_confirmation())
+            .await
+            .expect("the crash test did not finish within 120 s");
+    }
+
+    async fn killed_after_confirmation() {
+        let dir = tempfile::tempdir().unwrap();
+        // No redirects: the bank's answer to the card form is a redirect to the company's site,
+        // which is not running here; its Location is what the test checks.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+
+        // 1. The shim with the failpoint armed.
+        let mut first = Running::start(dir.path(), "first", Some(FAILPOINT_CONFIRMED));
+        first.ready(&http).await;
+
+        // 2. Maria registers, reading the code from the simulated phone, and starts paying her
+        // next installment.
+        let mut widget = Widget { http: http.clone(), base: first.base.clone(), session: None };
+        let body = json!({"full_name": MARIA, "phone": MARIA_PHONE, "password": PASSWORD, "consent_version": CONSENT});
+        let (status, text) = widget.post("/auth/register", &body, &[]).await;
+        assert_eq!(status, 202, "{text}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let code = loop {
+            let r = http.get(format!("{}/__sim/sms/messages", first.base)).send().await.unwrap();
+            let messages: Vec<SimMessage> = r.json().await.unwrap();
+            if let Some(m) = messages.iter().rev().find(|m| m.phone == MARIA_PHONE) {
+                break sms_code(&m.text).unwrap_or_else(|| panic!("no code in the SMS: {}", m.text));
+            }
+            assert!(Instant::now() < deadline, "no SMS reached {MARIA_PHONE} within 10 s");
+            sleep(Duration::from_millis(50)).await;
+        };
+        let (status, text) =
+            widget.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code, "password": PASSWORD}), &[]).await;
+        assert_eq!(status, 200, "{text}");
+        assert!(widget.session.is_some(), "registration signs the client in");
+
+        let loans: LoansView = parse(&widget.get("/loans").await, 200);
+        let loan_id = loans.contracts.iter().find(|l| l.closed_on.is_none()).expect("an open loan").id.clone();
+        let preview: PaymentPreview = parse(
+            &widget.post("/payments/preview", &json!({"contract_id": loan_id, "purpose": "next_installment"}), &[]).await,
+            200,
+        );
+        assert!(preview.amount > 0, "{preview:?}");
+        let key = uuid::Uuid::new_v4().to_string();
+        let body = json!({"contract_id": loan_id, "purpose": "next_installment", "expected_amount": preview.amount, "return_to": RETURN_TO});
+        let started: PaymentStarted = parse(&widget.post("/payments", &body, &[("idempotency-key", &key)]).await, 201);
+        let payment_id = started.payment.id.clone();
+
+        // 3. Maria pays on the simulated bank's page as a browser does: open it, fill in the form
+        // it shows, submit it where it says. The bank then calls the shim back, the shim asks the
+        // bank's status, confirms the payment and dies at the failpoint.
+        let r = http.get(&started.payment_url).send().await.expect("the bank's page opens");
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        let page = r.text().await.unwrap();
+        for field in ["card_number", "expiry", "cvc"] {
+            assert!(page.contains(&format!("name=\"{field}\"")), "the page asks for {field}: {page}");
+        }
+        let action = url::Url::parse(&started.payment_url).unwrap().join(attr(&page, "<form", "action")).unwrap();
+        let hidden = (attr(&page, "<input type=\"hidden\"", "name"), attr(&page, "<input type=\"hidden\"", "value"));
+        let form = [hidden, ("card_number", CARD_APPROVE), ("expiry", "12/30"), ("cvc", "123")];
+        let r = http.post(action).form(&form).send().await.expect("the bank takes the card");
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "the bank sends the client back");
+        let back = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(back.starts_with(RETURN_TO), "{back}");
+
+        // 4. The shim killed itself at the failpoint, as a crash would.
+        let status = first.exit_within(Duration::from_secs(20)).await;
+        assert_eq!(status.signal(), Some(9), "killed by SIGKILL, not {status}; its log:\n{}", first.log());
+        assert!(
+            first.log().contains(&format!("kabinet failpoint reached: {FAILPOINT_CONFIRMED}")),
+            "the failpoint named itself; the log:\n{}",
+            first.log()
+        );
+
+        // 5. What the crash left: paid, queued for posting, nothing posted.
+        let store = Store::open(&db_url(dir.path())).await.unwrap();
+        let (status, posted_at, contract_id) = payment(&store, &payment_id).await;
+        assert_eq!((status.as_str(), posted_at), ("paid", None));
+        assert_eq!(contract_id, loan_id);
+        assert_eq!(outbox(&store, &payment_id).await, Some(None), "the outbox row was committed with the confirmation");
+        let postings: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_card_postings").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(postings.0, 0, "nothing reached accounting before the crash");
+        let events_before = count(&store, LOAN_EVENTS, &loan_id).await;
+        store.close().await;
+
+        // 6. Restarted on the same files without the failpoint, the outbox worker posts it.
+        let mut second = Running::start(dir.path(), "second", None);
+        second.ready(&http).await;
+        let store = Store::open(&db_url(dir.path())).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while payment(&store, &payment_id).await.1.is_none() {
+            assert!(Instant::now() < deadline, "the payment was not posted within 20 s of the restart; its log:\n{}", second.log());
+            sleep(Duration::from_millis(100)).await;
+        }
+        let postings: Vec<(String, i64)> =
+            sqlx::query_as("SELECT payment_id, amount FROM ledger_card_postings").fetch_all(store.pool()).await.unwrap();
+        assert_eq!(postings, [(payment_id.clone(), preview.amount)], "exactly one posting, of this payment");
+        assert_eq!(count(&store, LOAN_EVENTS, &loan_id).await, events_before + 1, "the loan got exactly one payment");
+        assert!(matches!(outbox(&store, &payment_id).await, Some(Some(_))), "the outbox row is done");
+
+        let status = second.stop().await;
+        assert!(status.success(), "graceful shutdown: {status}; its log:\n{}", second.log());
+        let (code, out, err) = shim(dir.path(), &["audit", "verify"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.starts_with("OK: "), "{out}");
+
+        // The journal tells the story once: confirmed by the bank, then posted.
+        let journal = [
+            ("payment_confirmed", count(&store, JOURNAL, "payment_confirmed").await),
+            ("payment_posted", count(&store, JOURNAL, "payment_posted").await),
+        ];
+        store.close().await;
+        assert_eq!(journal, [("payment_confirmed", 1), ("payment_posted", 1)]);
+    }
+}

@@ -247,8 +247,22 @@ async fn production_mode_refuses_simulators_and_missing_secrets() {
     let err = kabinet_shim::App::build(c.clone(), bind().await).await.err().expect("refused");
     assert!(err.to_string().contains("simulator"), "{err}");
 
-    // With a real provider it starts.
+    // A real SMS provider, but the payment simulator: refused too.
     c.gateways.sms = SmsProvider::Smsru;
+    let err = kabinet_shim::App::build(c.clone(), bind().await).await.err().expect("refused");
+    assert!(err.to_string().contains("payment simulator"), "{err}");
+    // A real bank needs its credentials.
+    c.payments.gateway = kabinet_shim::config::AcquirerKind::Sber;
+    let err = kabinet_shim::App::build(c.clone(), bind().await).await.err().expect("refused");
+    assert!(err.to_string().contains("sber_user_name"), "{err}");
+    let mut payler = c.clone();
+    payler.payments.gateway = kabinet_shim::config::AcquirerKind::Payler;
+    payler.payments.payler_key = "terminal".to_string().into();
+    let err = kabinet_shim::App::build(payler, bind().await).await.err().expect("refused");
+    assert!(err.to_string().contains("payler_password"), "{err}");
+    c.payments.sber_token = "sber-issued-token".to_string().into();
+
+    // With real providers it starts.
     let app = kabinet_shim::App::build(c.clone(), bind().await).await.expect("production config starts");
     drop(app);
 

@@ -3,7 +3,10 @@
 //! shim signing a client in through it, refused handshakes and signatures, scoping, and the
 //! adapter's timeouts and retries against scripted servers on loopback; applications and
 //! messages through the contract (previews equal to the ledger's, one object per idempotency
-//! key even when a write is repeated, files up to the limits, refusals keeping their code).
+//! key even when a write is repeated, files up to the limits, refusals keeping their code);
+//! card payments through the contract (quotes equal to the ledger's, refusals keeping their
+//! code, one posting per payment id however often or however concurrently it is sent, on
+//! SQLite and PostgreSQL).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
-use kabinet_api::cabinet::Application;
+use kabinet_api::cabinet::{Application, LoanOperation, LoanOperationKind};
 use kabinet_api::messages::{FileType, Message, MessageDirection, MAX_FILE_BYTES};
+use kabinet_api::payments::{CardPosting, PaymentContractKind, PaymentPreview, PaymentPurpose, PaymentRequest, PostingReceipt};
 use kabinet_api::requests::{ApplicationKind, EarlyRepaymentMode, NewApplication};
 use kabinet_api::{ErrorCode, Phone};
 use kabinet_shim::accounting::contract::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -26,7 +30,7 @@ use kabinet_shim::config::{AccountingBackend, AccountingConfig, Config, DEFAULT_
 use kabinet_shim::http::AppState;
 use kabinet_shim::App;
 use kabinet_tests::client::{next_code, sms_count, Client};
-use kabinet_tests::{bind, test_config, Db, Layout, Stack};
+use kabinet_tests::{bind, database_url, postgres_server_url, test_config, Db, Layout, Stack};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
     SanType,
@@ -122,7 +126,12 @@ struct ShimA {
 impl ShimA {
     /// Serving over mutual TLS, as production would.
     async fn mtls(pki: &Pki) -> ShimA {
-        Self::start(|a| {
+        Self::mtls_on(Db::Sqlite, pki).await
+    }
+
+    /// Over mutual TLS, its ledger on `db`.
+    async fn mtls_on(db: Db, pki: &Pki) -> ShimA {
+        Self::start_on(db, |a| {
             a.serve_tls_cert_path = pki.s("server.pem");
             a.serve_tls_key_path = pki.s("server.key");
             a.serve_client_ca_path = pki.s("client-ca.pem");
@@ -131,10 +140,14 @@ impl ShimA {
     }
 
     async fn start(edit: impl FnOnce(&mut AccountingConfig)) -> ShimA {
+        Self::start_on(Db::Sqlite, edit).await
+    }
+
+    async fn start_on(db: Db, edit: impl FnOnce(&mut AccountingConfig)) -> ShimA {
         let dir = tempfile::tempdir().unwrap();
         let l = bind().await;
         let url = format!("http://lk.company.localhost:{}", l.local_addr().unwrap().port());
-        let db = format!("sqlite://{}?mode=rwc", dir.path().join("kabinet.db").display());
+        let db = database_url(&db, dir.path()).await;
         let mut config = test_config(dir.path(), &db, &url, &[SITE.to_string()]);
         config.accounting.serve_enabled = true;
         config.accounting.serve_listen = "127.0.0.1:0".parse().unwrap();
@@ -234,6 +247,9 @@ fn the_committed_contract_document_is_the_generated_one() {
     for p in doc["paths"].as_object().unwrap().keys() {
         assert!(guide.contains(p.as_str()), "docs/accounting-contract.md does not describe {p}");
     }
+    // …and states the version it describes.
+    let version = doc["info"]["version"].as_str().unwrap();
+    assert!(guide.contains(&format!("version {version}")), "docs/accounting-contract.md does not say it is version {version}");
     for p in [
         contract::paths::LOOKUP,
         contract::paths::CLIENT,
@@ -250,6 +266,8 @@ fn the_committed_contract_document_is_the_generated_one() {
         contract::paths::MESSAGE_READ,
         contract::paths::ATTACHMENT,
         contract::paths::UPLOAD_BYTES,
+        contract::paths::PAYMENT_QUOTE,
+        contract::paths::PAYMENT_POSTINGS,
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} is not in the document");
     }
@@ -1309,4 +1327,398 @@ async fn a_write_whose_answer_is_lost_is_repeated_under_its_key_and_makes_one_ob
     let later = http.create_application(id, &k, &app, today(), now).await.unwrap();
     assert_eq!(ledger.applications(id).await.unwrap().len(), before + 2);
     assert!(ledger.applications(id).await.unwrap().contains(&later));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Card payments through the contract (1.2).
+
+fn pay(contract_id: &str, purpose: PaymentPurpose, amount: Option<i64>) -> PaymentRequest {
+    PaymentRequest { contract_id: contract_id.into(), purpose, amount }
+}
+
+/// A posting of `quote` confirmed today, under a new payment id.
+fn posting(quote: &PaymentPreview) -> CardPosting {
+    CardPosting {
+        payment_id: key(),
+        contract_id: quote.contract_id.clone(),
+        contract_kind: quote.contract_kind,
+        purpose: quote.purpose,
+        amount: quote.amount,
+        paid_on: today().to_string(),
+        gateway: "sber".into(),
+        order_number: format!("KB-{}", &key()[..8]),
+    }
+}
+
+/// The payments of a loan, as the client sees them today.
+async fn loan_payments(ledger: &Ledger, client_id: &str, loan_id: &str) -> Vec<LoanOperation> {
+    let detail = ledger.loan(client_id, loan_id, today()).await.unwrap().expect("the client's loan");
+    detail.operations.into_iter().filter(|o| o.kind == LoanOperationKind::Payment).collect()
+}
+
+async fn open_loan(ledger: &Ledger, client_id: &str) -> String {
+    let loans = ledger.loans(client_id, today()).await.unwrap();
+    loans.contracts.into_iter().find(|l| l.closed_on.is_none()).expect("the demo client has an open loan").id
+}
+
+/// The pretty wire name of a code, for sets and messages.
+fn code_name(code: ErrorCode) -> String {
+    serde_json::to_value(code).unwrap().as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn over_mutual_tls_payment_quotes_and_refusals_equal_the_ledgers_own_answers() {
+    use kabinet_api::payments::MIN_PAYMENT;
+    use PaymentPurpose::{Custom, NextInstallment, Overdue, TopUp};
+    let pki = Pki::new();
+    let a = ShimA::mtls(&pki).await;
+    let ledger = a.ledger();
+    let http = HttpAccounting::from_config(&a.adapter_config(&pki)).unwrap();
+    let day = today();
+    let (mut quoted, mut refusals, mut absent) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new(), 0);
+    for (id, ..) in DEMO_CLIENTS {
+        let mut asked = Vec::new();
+        for l in ledger.loans(id, day).await.unwrap().contracts {
+            asked.extend([
+                pay(&l.id, NextInstallment, None),
+                pay(&l.id, Overdue, None),
+                pay(&l.id, Custom, Some(MIN_PAYMENT)),
+                pay(&l.id, Custom, Some(0)),
+                pay(&l.id, Custom, Some(l.payoff_amount + 1)),
+                // A computed purpose with an amount: the browser does not name the figure.
+                pay(&l.id, NextInstallment, Some(MIN_PAYMENT)),
+                // A purpose that does not fit the contract: no savings contract by that id.
+                pay(&l.id, TopUp, Some(MIN_PAYMENT)),
+            ]);
+        }
+        for s in ledger.savings(id, day).await.unwrap().contracts {
+            asked.extend([pay(&s.id, TopUp, Some(1_000_00)), pay(&s.id, TopUp, Some(0)), pay(&s.id, NextInstallment, None)]);
+        }
+        for request in &asked {
+            match (ledger.quote_payment(id, request, day).await, http.quote_payment(id, request, day).await) {
+                (Ok(Some(direct)), Ok(Some(through))) => {
+                    assert_eq!(through, direct, "{id}: {request:?}");
+                    quoted.insert(format!("{:?}", request.purpose));
+                }
+                (Ok(None), Ok(None)) => absent += 1,
+                (Err(AccountingError::Refused(d)), Err(AccountingError::Refused(t))) => {
+                    assert_eq!(t, d, "{id}: {request:?}");
+                    refusals.insert(code_name(d));
+                }
+                other => panic!("{id}: {request:?} answered {other:?}"),
+            }
+        }
+    }
+    let expected: std::collections::BTreeSet<String> = ["Custom", "NextInstallment", "Overdue", "TopUp"].map(String::from).into();
+    assert_eq!(quoted, expected, "every purpose quoted through the contract");
+    for code in [
+        ErrorCode::ContractClosed,
+        ErrorCode::NothingToPay,
+        ErrorCode::TopUpNotAllowed,
+        ErrorCode::AmountOutOfRange,
+        ErrorCode::AmountAbovePayoff,
+    ] {
+        assert!(refusals.contains(&code_name(code)), "{} never came through the contract: {refusals:?}", code_name(code));
+    }
+    assert!(absent > 0, "a purpose that does not fit the contract is absent");
+
+    // On the wire, a refusal is 422 `rejected` with its reason.
+    let (id, ..) = DEMO_CLIENTS[0];
+    let loan = open_loan(&ledger, id).await;
+    let raw = raw_mtls_client(&pki);
+    let quote_url = |client: &str, as_of: &str| format!("{}/v1/clients/{client}/payments/quote?as_of={as_of}", a.https());
+    let r = raw.post(quote_url(id, &day.to_string())).json(&pay(&loan, Custom, Some(0))).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let e: ContractError = r.json().await.unwrap();
+    assert_eq!((e.code, e.reason.as_deref()), (ContractErrorCode::Rejected, Some("amount_out_of_range")));
+    // Another client's loan is absent, not refused: 404 `not_found` on the wire, None in the adapter.
+    let next = pay(&loan, NextInstallment, None);
+    let stranger = DEMO_CLIENTS[1].0;
+    assert!(ledger.quote_payment(id, &next, day).await.unwrap().is_some());
+    assert_eq!(ledger.quote_payment(stranger, &next, day).await.unwrap(), None);
+    assert_eq!(http.quote_payment(stranger, &next, day).await.unwrap(), None);
+    let r = raw.post(quote_url(stranger, &day.to_string())).json(&next).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<ContractError>().await.unwrap().code, ContractErrorCode::NotFound);
+    assert_eq!(http.quote_payment("nobody", &next, day).await.unwrap(), None);
+    // A malformed day or body is the caller's error.
+    let r = raw.post(quote_url(id, "22.11.2026")).json(&next).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let extra = json!({"contract_id": loan, "purpose": "next_installment", "charge": 1});
+    let r = raw.post(quote_url(id, &day.to_string())).json(&extra).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<ContractError>().await.unwrap().code, ContractErrorCode::BadRequest);
+    a.stop().await;
+}
+
+/// Postings through the contract: once per payment id, whoever repeats them how often.
+async fn card_postings_once_per_payment(db: Db) {
+    use kabinet_api::payments::MIN_PAYMENT;
+    let pki = Pki::new();
+    let a = ShimA::mtls_on(db, &pki).await;
+    let ledger = a.ledger();
+    let http = Arc::new(HttpAccounting::from_config(&a.adapter_config(&pki)).unwrap());
+    let raw = raw_mtls_client(&pki);
+    let post_url = |client: &str| format!("{}/v1/clients/{client}/payments/postings", a.https());
+    let day = today();
+    let (id, ..) = DEMO_CLIENTS[0];
+    let loan = open_loan(&ledger, id).await;
+
+    // The next installment, quoted through the contract and posted twice: one payment.
+    let next = pay(&loan, PaymentPurpose::NextInstallment, None);
+    let quote = http.quote_payment(id, &next, day).await.unwrap().expect("the next installment");
+    assert_eq!(Some(&quote), ledger.quote_payment(id, &next, day).await.unwrap().as_ref());
+    let before = loan_payments(&ledger, id, &loan).await.len();
+    let p = posting(&quote);
+    let first = http.post_payment(id, &p).await.unwrap();
+    assert!(!first.duplicate && !first.reference.is_empty(), "{first:?}");
+    let second = http.post_payment(id, &p).await.unwrap();
+    assert_eq!(second, PostingReceipt { reference: first.reference.clone(), duplicate: true });
+    let payments = loan_payments(&ledger, id, &loan).await;
+    assert_eq!(payments.len(), before + 1, "one payment for two postings");
+    let new = payments.last().unwrap();
+    assert_eq!((new.date.clone(), new.amount), (day.to_string(), quote.amount));
+    // The adapter reads the loan as the ledger does, the payment included.
+    assert_eq!(http.loan(id, &loan, day).await.unwrap(), ledger.loan(id, &loan, day).await.unwrap());
+    // On the wire: a repeat is 200 with the first posting's reference.
+    let r = raw.post(post_url(id)).json(&p).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<PostingReceipt>().await.unwrap(), second);
+
+    // A savings top-up: 201 when posted, 200 for the repeat; the balance grows once.
+    let mut top_up = None;
+    for s in ledger.savings(id, day).await.unwrap().contracts {
+        if let Ok(Some(q)) = http.quote_payment(id, &pay(&s.id, PaymentPurpose::TopUp, Some(1_000_00)), day).await {
+            top_up = Some(q);
+            break;
+        }
+    }
+    let top_up = top_up.expect("the demo client has savings that take top-ups");
+    assert_eq!(top_up.contract_kind, PaymentContractKind::Savings);
+    let balance = |l: Ledger, s: String| async move { l.saving(id, &s, day).await.unwrap().unwrap().summary.balance };
+    let was = balance(ledger.clone(), top_up.contract_id.clone()).await;
+    let p = posting(&top_up);
+    let r = raw.post(post_url(id)).json(&p).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(!r.json::<PostingReceipt>().await.unwrap().duplicate);
+    let r = raw.post(post_url(id)).json(&p).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.json::<PostingReceipt>().await.unwrap().duplicate);
+    assert_eq!(balance(ledger.clone(), top_up.contract_id.clone()).await, was + 1_000_00);
+    assert_eq!(top_up.balance_after, was + 1_000_00);
+
+    // The same payment sent four times at once (a repeat racing its original): posted once.
+    let small = http.quote_payment(id, &pay(&loan, PaymentPurpose::Custom, Some(MIN_PAYMENT)), day).await.unwrap().unwrap();
+    let p = posting(&small);
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let (http, p) = (http.clone(), p.clone());
+            tokio::spawn(async move { http.post_payment(id, &p).await })
+        })
+        .collect();
+    let mut posted = 0;
+    for t in tasks {
+        posted += usize::from(!t.await.unwrap().unwrap().duplicate);
+    }
+    assert_eq!(posted, 1, "exactly one of the four postings wrote");
+    assert_eq!(loan_payments(&ledger, id, &loan).await.len(), before + 2);
+
+    // Another client's contract: 404 `not_found`, a refusal `not_found` in the adapter, nothing
+    // posted, and the owner's posting of the same payment afterwards is still the first.
+    let stranger = DEMO_CLIENTS[1].0;
+    let theirs = posting(&small);
+    assert_eq!(refused(http.post_payment(stranger, &theirs).await), ErrorCode::NotFound);
+    assert_eq!(refused(ledger.post_payment(stranger, &theirs).await), ErrorCode::NotFound);
+    let r = raw.post(post_url(stranger)).json(&theirs).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<ContractError>().await.unwrap().code, ContractErrorCode::NotFound);
+    assert_eq!(refused(http.post_payment("nobody", &theirs).await), ErrorCode::NotFound);
+    assert_eq!(loan_payments(&ledger, id, &loan).await.len(), before + 2);
+    assert!(!http.post_payment(id, &theirs).await.unwrap().duplicate);
+    assert_eq!(loan_payments(&ledger, id, &loan).await.len(), before + 3);
+
+    // A malformed posting is the sender's error, and writes nothing.
+    let base = posting(&small);
+    for (what, bad) in [
+        ("a malformed paid_on", CardPosting { paid_on: "22.11.2026".into(), ..base.clone() }),
+        ("a top-up of a loan", CardPosting { purpose: PaymentPurpose::TopUp, ..base.clone() }),
+        ("a loan purpose for savings", CardPosting { contract_kind: PaymentContractKind::Savings, ..base.clone() }),
+        ("no payment id", CardPosting { payment_id: String::new(), ..base.clone() }),
+        ("a payment id over 200 characters", CardPosting { payment_id: "p".repeat(201), ..base.clone() }),
+    ] {
+        let r = raw.post(post_url(id)).json(&bad).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{what}");
+        assert_eq!(r.json::<ContractError>().await.unwrap().code, ContractErrorCode::BadRequest, "{what}");
+    }
+    assert_eq!(loan_payments(&ledger, id, &loan).await.len(), before + 3);
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn card_postings_through_the_contract_are_posted_once_per_payment_on_sqlite() {
+    card_postings_once_per_payment(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn card_postings_through_the_contract_are_posted_once_per_payment_on_postgres() {
+    card_postings_once_per_payment(Db::Postgres(postgres_server_url())).await;
+}
+
+/// One HTTP/1.1 message from `s`: its head and a body of `content-length` bytes.
+async fn read_message(s: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
+    let mut message = Vec::new();
+    let mut byte = [0u8; 1];
+    while !message.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte).await {
+            Ok(1) => message.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&message).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let start = message.len();
+    message.resize(start + length, 0);
+    s.read_exact(&mut message[start..]).await.ok()?;
+    Some(message)
+}
+
+/// A proxy on loopback to the plain-HTTP contract at `upstream`: forwards every request and,
+/// while `lose` is above zero, throws the answer away and says 503 instead — the write done,
+/// its answer lost on the way back. Hand-written, like [`scripted`], to lose answers at will.
+async fn losing_proxy(upstream: std::net::SocketAddr, lose: Arc<AtomicUsize>) -> String {
+    let l = bind().await;
+    let base = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = l.accept().await {
+            let lose = lose.clone();
+            tokio::spawn(async move {
+                let Some(request) = read_message(&mut conn).await else { return };
+                let mut up = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                up.write_all(&request).await.unwrap();
+                let Some(mut answer) = read_message(&mut up).await else { return };
+                if lose.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                    let body = r#"{"code":"unavailable","message":"lost"}"#;
+                    answer = format!("HTTP/1.1 503 Lost\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len())
+                        .into_bytes();
+                }
+                // One request per connection, as the adapter is told.
+                let line_end = answer.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+                answer.splice(line_end..line_end, b"connection: close\r\n".iter().copied());
+                let _ = conn.write_all(&answer).await;
+                let _ = conn.shutdown().await;
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn a_posting_whose_answer_is_lost_is_repeated_and_posted_once() {
+    use kabinet_api::payments::MIN_PAYMENT;
+    let a = ShimA::start(|c| c.serve_hmac_secret = SecretString::from(HMAC_SECRET)).await;
+    let lose = Arc::new(AtomicUsize::new(0));
+    let mut cfg = defaults();
+    cfg.backend = AccountingBackend::Http;
+    cfg.base_url = losing_proxy(a.addr, lose.clone()).await;
+    cfg.hmac_secret = SecretString::from(HMAC_SECRET);
+    cfg.read_retries = 2;
+    let http = HttpAccounting::from_config(&cfg).unwrap();
+    let ledger = a.ledger();
+    let (id, ..) = DEMO_CLIENTS[0];
+    let loan = open_loan(&ledger, id).await;
+    let before = loan_payments(&ledger, id, &loan).await.len();
+    let quote = http.quote_payment(id, &pay(&loan, PaymentPurpose::Custom, Some(MIN_PAYMENT)), today()).await.unwrap().unwrap();
+
+    // Posted, then answered 503 twice: the third attempt learns it was posted already.
+    lose.store(2, Ordering::SeqCst);
+    let receipt = http.post_payment(id, &posting(&quote)).await.unwrap();
+    assert!(receipt.duplicate, "the first attempt posted it: {receipt:?}");
+    assert_eq!(loan_payments(&ledger, id, &loan).await.len(), before + 1);
+
+    // More lost answers than attempts: the shim sees a failure, yet one payment is posted, and
+    // the later repeat (the outbox's) is a duplicate that writes nothing.
+    lose.store(3, Ordering::SeqCst);
+    let p = posting(&quote);
+    let m = unavailable(http.post_payment(id, &p).await);
+    assert!(m.contains("3 attempts"), "{m}");
+    assert_eq!(loan_payments(&ledger, id, &loan).await.len(), before + 2);
+    assert!(http.post_payment(id, &p).await.unwrap().duplicate);
+    assert_eq!(loan_payments(&ledger, id, &loan).await.len(), before + 2);
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn payment_refusals_are_final_and_a_quote_must_be_about_what_was_asked() {
+    let asked = pay("L-1", PaymentPurpose::Custom, Some(500_00));
+    let quote = PaymentPreview {
+        contract_id: "L-1".into(),
+        contract_number: "З-2026/0142".into(),
+        contract_kind: PaymentContractKind::Loan,
+        purpose: PaymentPurpose::Custom,
+        amount: 500_00,
+        penalty: 0,
+        interest: 120_00,
+        principal: 380_00,
+        advance: 0,
+        balance_after: 100_000_00,
+        description: "Погашение займа по договору З-2026/0142".into(),
+    };
+    let leak = |v: &PaymentPreview| -> &'static str { Box::leak(serde_json::to_string(v).unwrap().into_boxed_str()) };
+    let good = leak(&quote);
+    let p = posting(&quote);
+
+    // The answer as asked.
+    let (base, _) = scripted(move |_| Behaviour::Answer(200, good)).await;
+    assert_eq!(plain_adapter(&base, 2, 0).quote_payment("demo-0001", &asked, today()).await.unwrap(), Some(quote.clone()));
+
+    // A refusal: final, asked once, the same for a quote and a posting.
+    let (base, s) = scripted(|_| {
+        Behaviour::Answer(422, r#"{"code":"rejected","message":"no","reason":"top_up_not_allowed"}"#)
+    })
+    .await;
+    let http = plain_adapter(&base, 2, 2);
+    assert_eq!(refused(http.quote_payment("demo-0001", &asked, today()).await), ErrorCode::TopUpNotAllowed);
+    assert_eq!(refused(http.post_payment("demo-0001", &p).await), ErrorCode::TopUpNotAllowed);
+    assert_eq!(s.hits.load(Ordering::SeqCst), 2);
+
+    // The contract's 404: a quote is absent, a posting has nothing to go to; neither repeated.
+    let (base, s) = scripted(|_| Behaviour::Answer(404, r#"{"code":"not_found","message":"no"}"#)).await;
+    let http = plain_adapter(&base, 2, 2);
+    assert_eq!(http.quote_payment("demo-0001", &asked, today()).await.unwrap(), None);
+    assert_eq!(refused(http.post_payment("demo-0001", &p).await), ErrorCode::NotFound);
+    assert_eq!(s.hits.load(Ordering::SeqCst), 2);
+
+    // 5xx: a posting is repeated like a read, to the same target, with no Idempotency-Key (the
+    // payment id in the body is the key).
+    let (base, s) = scripted(|_| Behaviour::Answer(503, r#"{"code":"unavailable","message":"busy"}"#)).await;
+    let m = unavailable(plain_adapter(&base, 2, 2).post_payment("demo-0001", &p).await);
+    assert!(m.contains("3 attempts"), "{m}");
+    assert_eq!(s.targets.lock().unwrap().clone(), vec!["/v1/clients/demo-0001/payments/postings".to_string(); 3]);
+    assert!(s.heads.lock().unwrap().iter().all(|h| !h.contains("idempotency-key")));
+
+    // A quote about anything but what was asked is a fault: charging it would take money for
+    // something the client did not choose.
+    for (what, wrong) in [
+        ("another amount", PaymentPreview { amount: 600_00, ..quote.clone() }),
+        ("another contract", PaymentPreview { contract_id: "L-2".into(), ..quote.clone() }),
+        ("another purpose", PaymentPreview { purpose: PaymentPurpose::Overdue, ..quote.clone() }),
+        ("another kind", PaymentPreview { contract_kind: PaymentContractKind::Savings, ..quote.clone() }),
+    ] {
+        let body = leak(&wrong);
+        let (base, _) = scripted(move |_| Behaviour::Answer(200, body)).await;
+        let m = unavailable(plain_adapter(&base, 2, 0).quote_payment("demo-0001", &asked, today()).await);
+        assert!(m.contains("quote_payment"), "{what}: {m}");
+    }
+    // Nothing to charge is the refusal `nothing_to_pay`, never a quote of zero.
+    let nothing = leak(&PaymentPreview { amount: 0, purpose: PaymentPurpose::NextInstallment, ..quote.clone() });
+    let (base, _) = scripted(move |_| Behaviour::Answer(200, nothing)).await;
+    let next = pay("L-1", PaymentPurpose::NextInstallment, None);
+    assert!(unavailable(plain_adapter(&base, 2, 0).quote_payment("demo-0001", &next, today()).await).contains("no amount"));
+    // A receipt without accounting's reference is a fault too.
+    let (base, _) = scripted(|_| Behaviour::Answer(201, r#"{"reference":"","duplicate":false}"#)).await;
+    assert!(unavailable(plain_adapter(&base, 2, 0).post_payment("demo-0001", &p).await).contains("reference"));
 }

@@ -13,6 +13,24 @@
     en: ['Client account', 'The client account could not be loaded. Reload the page; if that does not help, call the office.']
   };
   var START_LIMIT_MS = 20000;
+  // The shim adds this to the return address of a card payment: the payment the client is back from.
+  var RETURN_PARAM = 'kabinet_payment';
+  var PAGE_LIMIT = 2000;
+
+  // This page's address split: the page to come back to (no fragment, no return parameter),
+  // the address to show (the return parameter taken off, all else byte for byte) and the id.
+  function hostPage() {
+    var href = location.href, hash = '', i = href.indexOf('#');
+    if (i >= 0) { hash = href.slice(i); href = href.slice(0, i); }
+    var q = href.indexOf('?'), base = q >= 0 ? href.slice(0, q) : href, id = null, kept = [];
+    var pairs = q >= 0 ? href.slice(q + 1).split('&') : [];
+    for (var k = 0; k < pairs.length; k++) {
+      var name = pairs[k].split('=')[0];
+      if (name === RETURN_PARAM) { if (id === null) id = pairs[k].slice(name.length + 1); } else if (pairs[k]) kept.push(pairs[k]);
+    }
+    var page = base + (kept.length ? '?' + kept.join('&') : '');
+    return { page: page, shown: page + hash, payment: id };
+  }
 
   function opt(el, o, name, fallback) {
     return (o && o[name]) || el.getAttribute('data-' + name) || script.getAttribute('data-' + name) || fallback;
@@ -46,8 +64,14 @@
 
   function frame(el, api, lang) {
     var apiOrigin = new URL(api).origin;
-    var f = document.createElement('iframe');
-    f.src = api + '/embed?origin=' + encodeURIComponent(location.origin) + '&lang=' + lang;
+    var f = document.createElement('iframe'), host = hostPage(), extra = '';
+    if (host.payment !== null) {
+      // Taken off the address once, so a reload or a shared link does not open the payment again.
+      try { history.replaceState(history.state, '', host.shown); } catch (e) { /* sandboxed page */ }
+      if (/^[A-Za-z0-9-]{1,64}$/.test(host.payment)) extra += '&payment=' + host.payment;
+    }
+    if (host.page.length <= PAGE_LIMIT) extra += '&page=' + encodeURIComponent(host.page);
+    f.src = api + '/embed?origin=' + encodeURIComponent(location.origin) + '&lang=' + lang + extra;
     f.title = TEXT[lang][0];
     f.style.cssText = 'border:0;width:100%;min-width:100%;display:block;height:320px;background:transparent';
     var timer = setTimeout(function () { fail(el, lang, 'the frame did not start within ' + START_LIMIT_MS + ' ms'); }, START_LIMIT_MS);
@@ -69,6 +93,11 @@
       } else if (d.type === 'kabinet:error') {
         clearTimeout(timer);
         state(el, 'error');
+      } else if (d.type === 'kabinet:navigate' && typeof d.url === 'string') {
+        // The bank's payment page, opened at the top: a frame may not navigate this page itself.
+        var to;
+        try { to = new URL(d.url); } catch (err) { return; }
+        if (to.protocol === 'https:' || to.protocol === 'http:') window.location.assign(to.href);
       }
     });
     if (window.MutationObserver) new MutationObserver(sendTheme).observe(el, { attributes: true, attributeFilter: ['style', 'class'] });

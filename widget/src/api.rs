@@ -11,6 +11,7 @@ use kabinet_api::auth::{
 };
 use kabinet_api::cabinet::{self, Application, ContributionsView, DocumentQuery, LoanDetail, LoansView, SavingsDetail, SavingsView};
 use kabinet_api::messages::{self, Message, MessagesView};
+use kabinet_api::payments::{self, Payment, PaymentPreview, PaymentRequest, PaymentStarted, PaymentStatus, PaymentsView, StartPayment};
 use kabinet_api::requests::{self, ApplicationPreview, ApplicationsView, NewApplication, ProductsView, IDEMPOTENCY_HEADER};
 use kabinet_api::{ApiError, ErrorCode, OrgInfo, API_PREFIX, MODE_HEADER};
 use serde::de::{DeserializeOwned, IntoDeserializer};
@@ -35,6 +36,10 @@ pub fn upload_timeout_ms(bytes: u64) -> i32 {
     let chunks = i32::try_from(bytes.div_ceil(UPLOAD_CHUNK)).unwrap_or(i32::MAX);
     TIMEOUT_MS.saturating_add(chunks.saturating_mul(UPLOAD_MS_PER_CHUNK))
 }
+
+/// A payment's status may be waited for this long on the server ([`payments::MAX_WAIT_SECS`]);
+/// the call gets that and the usual limit on top, so a slow line is not taken for no answer.
+const STATUS_TIMEOUT_MS: i32 = payments::MAX_WAIT_SECS as i32 * 1_000 + TIMEOUT_MS;
 
 /// A state-changing request that got no answer, or «still in progress», is sent again under
 /// the same idempotency key this many times, this long apart, before the person is told.
@@ -177,7 +182,7 @@ pub async fn preview_application(config: &WidgetConfig, body: &NewApplication) -
 
 /// Sends an application under `key` (see [`crate::idempotency`]); 201 with the application.
 pub async fn send_application(config: &WidgetConfig, body: &NewApplication, key: &str) -> Result<Application, ApiFailure> {
-    resending(|| request(config, Method::POST, requests::paths::APPLICATIONS, Payload::Json(body), Some(key), TIMEOUT_MS, read)).await
+    resending(|| request(config, Method::POST, requests::paths::APPLICATIONS, Payload::Json(body), Some(key), TIMEOUT_MS, None, read)).await
 }
 
 pub async fn messages(config: &WidgetConfig) -> Result<MessagesView, ApiFailure> {
@@ -193,13 +198,56 @@ pub async fn message(config: &WidgetConfig, id: &str) -> Result<Message, ApiFail
 /// `file_bytes`, the files' total size, sets the time limit ([`upload_timeout_ms`]).
 pub async fn send_message(config: &WidgetConfig, form: &web_sys::FormData, file_bytes: u64, key: &str) -> Result<Message, ApiFailure> {
     let limit = upload_timeout_ms(file_bytes);
-    resending(|| request(config, Method::POST, messages::paths::MESSAGES, Payload::<()>::Form(form), Some(key), limit, read)).await
+    resending(|| request(config, Method::POST, messages::paths::MESSAGES, Payload::<()>::Form(form), Some(key), limit, None, read)).await
 }
 
 /// An attachment's bytes as a Blob, for [`crate::download`].
 pub async fn attachment(config: &WidgetConfig, message_id: &str, attachment_id: &str) -> Result<Document, ApiFailure> {
     let path = messages::paths::attachment(&segment(message_id), &segment(attachment_id));
-    request(config, Method::GET, &path, Payload::<()>::Empty, None, TIMEOUT_MS, |r| read_blob(r, is_attachment_type)).await
+    request(config, Method::GET, &path, Payload::<()>::Empty, None, TIMEOUT_MS, None, |r| read_blob(r, is_attachment_type)).await
+}
+
+/// The client's card payments, newest first.
+pub async fn payments(config: &WidgetConfig) -> Result<PaymentsView, ApiFailure> {
+    get_json(config, payments::paths::PAYMENTS).await
+}
+
+/// What a card payment would be and how the ledger would split it; nothing is recorded.
+pub async fn preview_payment(config: &WidgetConfig, body: &PaymentRequest) -> Result<PaymentPreview, ApiFailure> {
+    post_json(config, payments::paths::PAYMENT_PREVIEW, body).await
+}
+
+/// Starts a card payment under `key`; 201 with the payment and the bank's page.
+pub async fn start_payment(config: &WidgetConfig, body: &StartPayment, key: &str) -> Result<PaymentStarted, ApiFailure> {
+    resending(|| request(config, Method::POST, payments::paths::PAYMENTS, Payload::Json(body), Some(key), TIMEOUT_MS, None, read)).await
+}
+
+/// `/payments/{id}` under the API prefix.
+pub fn payment_path(id: &str) -> String {
+    format!("{}/{}", payments::paths::PAYMENTS, segment(id))
+}
+
+/// `/payments/{id}/receipt` under the API prefix: the PDF receipt of a paid payment.
+pub fn receipt_path(id: &str) -> String {
+    format!("{}/receipt", payment_path(id))
+}
+
+/// One payment. With `known` (the status and `posted` on screen) the shim holds the answer
+/// until either differs or [`payments::MAX_WAIT_SECS`] pass (a long poll); without, it answers
+/// at once. `cancel` aborts the wait when the screen goes.
+pub async fn payment(
+    config: &WidgetConfig,
+    id: &str,
+    known: Option<(PaymentStatus, bool)>,
+    cancel: Option<&web_sys::AbortSignal>,
+) -> Result<Payment, ApiFailure> {
+    let mut path = payment_path(id);
+    let mut limit = TIMEOUT_MS;
+    if let Some((status, posted)) = known {
+        path = format!("{path}?wait={}&status={}&posted={posted}", payments::MAX_WAIT_SECS, status.as_str());
+        limit = STATUS_TIMEOUT_MS;
+    }
+    request(config, Method::GET, &path, Payload::<()>::Empty, None, limit, cancel, read).await
 }
 
 /// Sends again (same request, same key) after no answer or «still in progress», a few times.
@@ -258,7 +306,7 @@ pub async fn document(config: &WidgetConfig, path: &str, query: &DocumentQuery) 
         pairs.push(format!("year={year}"));
     }
     let path = if pairs.is_empty() { path.to_owned() } else { format!("{path}?{}", pairs.join("&")) };
-    request(config, Method::GET, &path, Payload::<()>::Empty, None, TIMEOUT_MS, read_document).await
+    request(config, Method::GET, &path, Payload::<()>::Empty, None, TIMEOUT_MS, None, read_document).await
 }
 
 async fn get_json<R: DeserializeOwned>(config: &WidgetConfig, path: &str) -> Result<R, ApiFailure> {
@@ -289,12 +337,14 @@ async fn call<B: Serialize, R: DeserializeOwned>(
         Some(b) => Payload::Json(b),
         None => Payload::Empty,
     };
-    request(config, method, path, payload, None, TIMEOUT_MS, read).await
+    request(config, method, path, payload, None, TIMEOUT_MS, None, read).await
 }
 
 /// One request with the session cookie, the mode header and the time limit, its answer read by
 /// `reader`; every route goes through here so the abort-on-timeout logic exists once. The
-/// limit `timeout_ms` covers sending the body, the answer's headers and reading the answer.
+/// limit `timeout_ms` covers sending the body, the answer's headers and reading the answer;
+/// `cancel`, when given, aborts the request as well (a long poll whose screen has gone).
+#[allow(clippy::too_many_arguments)]
 async fn request<B, R, F, Fut>(
     config: &WidgetConfig,
     method: Method,
@@ -302,6 +352,7 @@ async fn request<B, R, F, Fut>(
     body: Payload<'_, B>,
     key: Option<&str>,
     timeout_ms: i32,
+    cancel: Option<&web_sys::AbortSignal>,
     reader: F,
 ) -> Result<R, ApiFailure>
 where
@@ -336,6 +387,11 @@ where
             controller.abort();
         })
     };
+    // The caller's cancel aborts our controller too; the link is undone however this ends.
+    let _link = cancel.map(|outer| CancelLink::new(outer, &controller));
+    if cancel.is_some_and(|c| c.aborted()) {
+        return Err(ApiFailure::Network);
+    }
     let window = web_sys::window().ok_or(ApiFailure::Network)?;
     let timer = window
         .set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), timeout_ms)
@@ -356,6 +412,28 @@ where
     match outcome {
         Err(ApiFailure::Network) if timed_out.get() => Err(ApiFailure::Timeout),
         other => other,
+    }
+}
+
+/// A caller's cancel signal wired to one request's controller, unwired when dropped: a
+/// listener left on the signal after its closure is gone would throw when the signal fires.
+struct CancelLink {
+    signal: web_sys::AbortSignal,
+    listener: Closure<dyn FnMut()>,
+}
+
+impl CancelLink {
+    fn new(signal: &web_sys::AbortSignal, controller: &web_sys::AbortController) -> Self {
+        let controller = controller.clone();
+        let listener = Closure::<dyn FnMut()>::new(move || controller.abort());
+        let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        CancelLink { signal: signal.clone(), listener }
+    }
+}
+
+impl Drop for CancelLink {
+    fn drop(&mut self) {
+        let _ = self.signal.remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
     }
 }
 

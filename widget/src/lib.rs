@@ -12,6 +12,8 @@ mod i18n;
 mod idempotency;
 mod load;
 mod nav;
+mod payment_return;
+mod payment_watch;
 mod resend;
 mod screens;
 mod session_store;
@@ -52,6 +54,12 @@ pub struct WidgetConfig {
     pub mode: Mode,
     /// Element that receives the ready event (the host element or the embed container).
     pub host: web_sys::HtmlElement,
+    /// Frame: the host page's origin, the only window the frame talks to.
+    pub parent_origin: Option<String>,
+    /// Frame: the host page to come back to from the bank, as the loader gave it.
+    pub page: Option<String>,
+    /// The card payment the client has just come back from the bank for, if any.
+    pub return_payment: Option<String>,
 }
 
 /// Mounts the widget into `host`. `mode` is `inline` (a Shadow DOM root is attached to the
@@ -86,7 +94,13 @@ pub fn mount(host: web_sys::HtmlElement, api: String, lang: String, mode: String
             div
         }
     };
-    let config = WidgetConfig { api, lang, mode, host };
+    // The return parameter is read once, as the widget starts: inline from the host page's own
+    // address (and taken off it), in a frame from what the loader passed to /embed.
+    let (parent_origin, page, return_payment) = match mode {
+        Mode::Frame => payment_return::frame_options(&host),
+        Mode::Inline => (None, None, payment_return::take_from_page()),
+    };
+    let config = WidgetConfig { api, lang, mode, host, parent_origin, page, return_payment };
     leptos::mount::mount_to(container, move || view! { <app::App config=config.clone()/> }).forget();
     Ok(())
 }

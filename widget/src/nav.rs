@@ -4,6 +4,7 @@
 //! whose address and history are not ours to change.
 
 use kabinet_api::auth::SessionInfo;
+use kabinet_api::payments::PaymentContractKind;
 use kabinet_api::requests::ApplicationKind;
 use leptos::prelude::*;
 
@@ -32,6 +33,12 @@ pub enum Screen {
     Messages,
     /// One message: which one is [`Nav::message`].
     Message,
+    /// «Платежи»: the client's card payments.
+    Payments,
+    /// Paying by card for one contract: which one is [`Nav::pay_target`].
+    Pay,
+    /// One card payment's status: which one is [`Nav::payment`].
+    Payment,
 }
 
 /// A one-line notice for the next screen: a text key and the values of its placeholders.
@@ -62,6 +69,15 @@ pub struct Contract {
     pub number: String,
 }
 
+/// The card payment a status screen shows: its id, its contract's number when already known
+/// (for the heading, which is there before the payment has loaded), and where «Назад» goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRef {
+    pub id: String,
+    pub number: Option<String>,
+    pub back: Screen,
+}
+
 /// Shared by every screen through context; all fields are signals, so it is `Copy`.
 #[derive(Clone, Copy)]
 pub struct Nav {
@@ -76,6 +92,13 @@ pub struct Nav {
     message: StoredValue<Option<(String, String)>>,
     /// The contract id a new application's form starts with.
     preselect: StoredValue<Option<String>>,
+    /// The contract `Screen::Pay` pays into, and its kind.
+    pay: StoredValue<Option<(PaymentContractKind, Contract)>>,
+    /// The payment `Screen::Payment` shows.
+    payment: StoredValue<Option<PaymentRef>>,
+    /// A payment to show once the client has signed in (they came back from the bank signed
+    /// out, or their session ended while the status was showing).
+    resume: StoredValue<Option<String>>,
     pub session: RwSignal<Option<SessionInfo>>,
     /// Said once on the next screen (e.g. «Вы вышли из кабинета.»), then forgotten.
     notice: StoredValue<Option<Notice>>,
@@ -88,14 +111,25 @@ pub struct Nav {
 }
 
 impl Nav {
-    pub fn new(session: Option<SessionInfo>) -> Self {
-        let screen = if session.is_some() { Screen::Home } else { Screen::Login };
+    /// `returned`: the card payment the client has come back from the bank for; its status is
+    /// the first screen, or the first after signing in.
+    pub fn new(session: Option<SessionInfo>, returned: Option<PaymentRef>) -> Self {
+        let signed_in = session.is_some();
+        let screen = match (&returned, signed_in) {
+            (Some(_), true) => Screen::Payment,
+            (_, true) => Screen::Home,
+            (_, false) => Screen::Login,
+        };
+        let (payment, resume) = if signed_in { (returned, None) } else { (None, returned.map(|r| r.id)) };
         Nav {
             screen: RwSignal::new(screen),
             contract: StoredValue::new(None),
             kind: StoredValue::new((ApplicationKind::Loan, Screen::Applications)),
             message: StoredValue::new(None),
             preselect: StoredValue::new(None),
+            pay: StoredValue::new(None),
+            payment: StoredValue::new(payment),
+            resume: StoredValue::new(resume),
             session: RwSignal::new(session),
             notice: StoredValue::new(None),
             navigated: StoredValue::new(false),
@@ -156,6 +190,35 @@ impl Nav {
         self.message.get_value()
     }
 
+    /// Opens the card payment form for `contract` (its detail screen is where «Назад» goes).
+    pub fn pay(&self, kind: PaymentContractKind, contract: Contract) {
+        self.contract.set_value(Some(contract.clone()));
+        self.pay.set_value(Some((kind, contract)));
+        self.go(Screen::Pay);
+    }
+
+    /// The contract the payment form being built pays into.
+    pub fn pay_target(&self) -> Option<(PaymentContractKind, Contract)> {
+        self.pay.get_value()
+    }
+
+    /// Opens one card payment's status.
+    pub fn open_payment(&self, payment: PaymentRef) {
+        self.payment.set_value(Some(payment));
+        self.go(Screen::Payment);
+    }
+
+    /// The payment the status screen shows.
+    pub fn payment(&self) -> Option<PaymentRef> {
+        self.payment.get_value()
+    }
+
+    /// Shows payment `id` again once the client has signed in: call before sending them to the
+    /// login screen.
+    pub fn resume_payment(&self, id: String) {
+        self.resume.set_value(Some(id));
+    }
+
     /// Goes to `to` with `notice` said there once.
     pub fn go_with_notice(&self, to: Screen, notice: Notice) {
         self.notice.set_value(Some(notice));
@@ -186,7 +249,14 @@ impl Nav {
 
     pub fn signed_in(&self, info: SessionInfo) {
         self.session.set(Some(info));
-        self.go(Screen::Home);
+        match self.resume.get_value() {
+            Some(id) => {
+                self.resume.set_value(None);
+                let number = crate::payment_return::remembered_number(&id);
+                self.open_payment(PaymentRef { id, number, back: Screen::Home });
+            }
+            None => self.go(Screen::Home),
+        }
     }
 
     /// Back to the login screen with `notice` said there.

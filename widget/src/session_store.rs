@@ -1,5 +1,6 @@
 //! The tab's `sessionStorage`, for what must outlive a screen but not the tab: a pending
-//! submission's idempotency key with a fingerprint of its content, and the draft of a message.
+//! submission's idempotency key with a fingerprint of its content, the draft of a message, and
+//! the card payment just started (so the widget finds it again after the trip to the bank).
 //! Never a token or a password. Where storage is refused (privacy modes, sandboxed frames,
 //! a full quota) every call quietly does nothing and the callers keep state in memory only.
 
@@ -27,6 +28,11 @@ pub fn remove(key: &str) {
 pub const MESSAGE_DRAFT: &str = "kabinet:draft:message";
 /// Where the pending message's key is kept.
 pub const PENDING_MESSAGE: &str = "kabinet:pending:message";
+
+/// Where the pending card payment's key is kept (one payment at a time is being started).
+pub const PENDING_PAYMENT: &str = "kabinet:pending:payment";
+/// Where the card payment just sent to the bank is noted: its id, when, and its contract number.
+pub const STARTED_PAYMENT: &str = "kabinet:payment:started";
 
 /// Where the pending application of one kind (`loan`, `early_repayment`, …) keeps its key.
 pub fn pending_application(kind: &str) -> String {

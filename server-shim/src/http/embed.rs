@@ -15,6 +15,36 @@ pub struct EmbedQuery {
     origin: Option<String>,
     /// ru (default) or en.
     lang: Option<String>,
+    /// The card payment the client has come back from the bank for (the host page's
+    /// `kabinet_payment`); only `[A-Za-z0-9-]`, at most 64 characters, else ignored.
+    payment: Option<String>,
+    /// The host page to come back to from the bank: an http(s) URL on `origin`, at most 2000
+    /// characters, else ignored.
+    page: Option<String>,
+}
+
+/// The longest payment id and host page address /embed passes on.
+const MAX_PAYMENT_ID: usize = 64;
+const MAX_PAGE: usize = 2000;
+
+/// A payment id as the widget may use it: plain letters, digits and dashes.
+fn payment_id(id: &str) -> Option<&str> {
+    let plain = !id.is_empty() && id.len() <= MAX_PAYMENT_ID && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    plain.then_some(id)
+}
+
+/// The host page, normalised, when it is an http(s) address on `origin` (the allowed origin the
+/// frame is opened for): the widget sends it as the payment's return address, so a page
+/// anywhere else is dropped here rather than refused by the bank later.
+fn host_page(page: &str, origin: &str) -> Option<String> {
+    if page.len() > MAX_PAGE {
+        return None;
+    }
+    let url = url::Url::parse(page).ok()?;
+    let web = matches!(url.scheme(), "http" | "https");
+    (web && url.origin().ascii_serialization() == origin && url.username().is_empty() && url.password().is_none())
+        .then(|| url.as_str().to_owned())
+        .filter(|s| s.len() <= MAX_PAGE)
 }
 
 /// The CSP of /embed: only the shim's own scripts (and WebAssembly), and only the
@@ -73,12 +103,20 @@ pub async fn embed_page(
         .await?;
 
     let title = if lang == "en" { "Client account" } else { "Личный кабинет" };
+    // Optional attributes, present only when valid; escaped although already checked.
+    let mut extra = String::new();
+    if let Some(id) = q.payment.as_deref().and_then(payment_id) {
+        extra.push_str(&format!(" data-payment=\"{}\"", html_escape(id)));
+    }
+    if let Some(page) = q.page.as_deref().and_then(|p| host_page(p, &origin)) {
+        extra.push_str(&format!(" data-page=\"{}\"", html_escape(&page)));
+    }
     let body = format!(
         "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><link rel=\"stylesheet\" href=\"/kabinet.css\"></head>\
          <body class=\"kb-embed\"><div data-kabinet-embed data-api=\"{api}\" data-parent-origin=\"{origin}\" \
-         data-lang=\"{lang}\"></div><script type=\"module\" src=\"/kabinet-embed.js\"></script></body></html>\n",
+         data-lang=\"{lang}\"{extra}></div><script type=\"module\" src=\"/kabinet-embed.js\"></script></body></html>\n",
         api = attr(&state.config().public_url),
         origin = attr(&origin),
     );
@@ -113,5 +151,37 @@ mod tests {
     #[test]
     fn attributes_cannot_break_out() {
         assert_eq!(attr("http://a.b:8000\"><script>"), "http://a.b:8000script");
+    }
+
+    #[test]
+    fn payment_ids_are_plain() {
+        assert_eq!(payment_id("pay-0f8fad5b-d9cb"), Some("pay-0f8fad5b-d9cb"));
+        assert_eq!(payment_id(""), None);
+        assert_eq!(payment_id("a\"b"), None);
+        assert_eq!(payment_id("a b"), None);
+        assert_eq!(payment_id(&"a".repeat(65)), None);
+    }
+
+    #[test]
+    fn host_pages_are_on_the_frames_origin_only() {
+        let site = "https://company.ru";
+        assert_eq!(host_page("https://company.ru/cabinet?x=1", site), Some("https://company.ru/cabinet?x=1".into()));
+        assert_eq!(host_page("https://company.ru", site), Some("https://company.ru/".into()));
+        // Quotes and angle brackets come out percent-encoded, never raw.
+        let odd = host_page("https://company.ru/a\"b<c>?q=\"'<x>", site).unwrap();
+        assert!(!odd.contains('"') && !odd.contains('<') && !odd.contains('>'), "{odd}");
+        for bad in [
+            "https://evil.ru/",
+            "https://company.ru.evil.ru/",
+            "https://company.ru:8443/",
+            "http://company.ru/",
+            "javascript:alert(1)",
+            "https://user:pw@company.ru/",
+            "/cabinet",
+            "",
+        ] {
+            assert_eq!(host_page(bad, site), None, "{bad}");
+        }
+        assert_eq!(host_page(&format!("https://company.ru/{}", "a".repeat(2000)), site), None);
     }
 }

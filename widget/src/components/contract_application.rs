@@ -73,7 +73,7 @@ pub fn ContractApplication(
                 invalid=form.marks(DATE_CODES, date_label) error_id=ERROR_ID/>
             {repayment.then(|| view! {
                 <RadioGroup name="kb-apply-mode" legend=T::ModeLegend
-                    options=MODES.iter().map(|(v, l, _)| (*v, *l)).collect() value=mode/>
+                    options=MODES.iter().map(|(v, l, _)| (*v, t(lang, *l).to_owned())).collect() value=mode/>
                 <div hidden=move || !partial()>
                     <TextField id="kb-apply-amount" label=T::AmountLabel value=amount autocomplete="off" inputmode="decimal"
                         hint=T::PartialAmountHint invalid=form.marks(AMOUNT_CODES, T::AmountLabel) error_id=ERROR_ID/>

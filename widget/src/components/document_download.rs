@@ -14,8 +14,12 @@ use crate::WidgetConfig;
 pub fn DocumentDownload(
     #[prop(into)] label: String,
     /// Unique on the screen: the id of this button's error line.
-    error_id: &'static str,
+    #[prop(into)]
+    error_id: String,
     request: DocRequest,
+    /// Id of what tells this button from others with the same name (a receipt's payment).
+    #[prop(optional, into)]
+    described_by: Option<String>,
 ) -> impl IntoView {
     let config = expect_context::<WidgetConfig>();
     let nav = expect_context::<Nav>();
@@ -32,7 +36,7 @@ pub fn DocumentDownload(
     };
     view! {
         <form class="kb-doc" novalidate on:submit=submit>
-            <DownloadButton label=Signal::stored(label) busy=form.busy blocked=form.blocked()/>
+            <DownloadButton label=Signal::stored(label) busy=form.busy blocked=form.blocked() described_by=described_by/>
             <FormAlert form=form id=error_id/>
         </form>
     }

@@ -15,12 +15,15 @@ pub fn DownloadButton(
     /// Busy, or waiting out a rate limit.
     #[prop(into)]
     blocked: Signal<bool>,
+    /// Id of what tells this button from others with the same name.
+    #[prop(optional_no_strip)]
+    described_by: Option<String>,
 ) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
     view! {
         <button type="submit" class="kb-button kb-button-secondary kb-doc-button"
             aria-disabled=move || blocked.get().then_some("true")
-            aria-busy=move || busy.get().then_some("true")>
+            aria-busy=move || busy.get().then_some("true") aria-describedby=described_by>
             {move || if busy.get() {
                 Either::Left(view! { <span class="kb-spinner kb-spinner-small" aria-hidden="true"></span>{t(lang, T::Preparing)} })
             } else {

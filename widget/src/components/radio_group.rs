@@ -1,5 +1,6 @@
 //! A group of radio buttons in a fieldset whose legend names the choice; bound to a signal
-//! holding the chosen option's value.
+//! holding the chosen option's value. An option may carry a line of detail under its label
+//! (a payment's due date), read out with it.
 
 use leptos::prelude::*;
 
@@ -12,7 +13,10 @@ pub fn RadioGroup(
     name: &'static str,
     legend: T,
     /// `(value, label)` of each option, in order.
-    options: Vec<(&'static str, T)>,
+    options: Vec<(&'static str, String)>,
+    /// `(value, text)`: a line under that option's label.
+    #[prop(optional)]
+    hints: Vec<(&'static str, String)>,
     value: RwSignal<String>,
 ) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
@@ -20,12 +24,18 @@ pub fn RadioGroup(
         .into_iter()
         .map(|(v, label)| {
             let id = format!("{name}-{v}");
+            let hint_id = format!("{id}-hint");
+            let hint = hints.iter().find(|(h, _)| *h == v).map(|(_, text)| text.clone());
+            let described = hint.is_some().then(|| hint_id.clone());
             view! {
                 <div class="kb-check kb-radio">
-                    <input type="radio" class="kb-checkbox" id=id.clone() name=name value=v
+                    <input type="radio" class="kb-checkbox" id=id.clone() name=name value=v aria-describedby=described
                         prop:checked=move || value.get() == v
                         on:change=move |_| value.set(v.to_owned())/>
-                    <label for=id>{t(lang, label)}</label>
+                    <div class="kb-radio-text">
+                        <label for=id>{label}</label>
+                        {hint.map(|h| view! { <p class="kb-hint kb-radio-hint" id=hint_id>{h}</p> })}
+                    </div>
                 </div>
             }
         })

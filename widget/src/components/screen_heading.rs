@@ -7,7 +7,12 @@ use crate::focus::focus_soon;
 use crate::nav::Nav;
 
 #[component]
-pub fn ScreenHeading(id: &'static str, #[prop(into)] text: String) -> impl IntoView {
+pub fn ScreenHeading(
+    id: &'static str,
+    /// Usually fixed; a payment's heading gains its contract's number once the payment loads.
+    #[prop(into)]
+    text: Signal<String>,
+) -> impl IntoView {
     let nav = expect_context::<Nav>();
     let node = NodeRef::<leptos::html::H2>::new();
     if nav.should_focus() {
@@ -24,5 +29,5 @@ pub fn ScreenHeading(id: &'static str, #[prop(into)] text: String) -> impl IntoV
         },
         false,
     );
-    view! { <h2 class="kb-title" id=id tabindex="-1" node_ref=node>{text}</h2> }
+    view! { <h2 class="kb-title" id=id tabindex="-1" node_ref=node>{move || text.get()}</h2> }
 }

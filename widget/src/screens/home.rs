@@ -13,15 +13,16 @@ use crate::nav::{Nav, Screen};
 use crate::WidgetConfig;
 
 /// The sections that work, in the order a client looks for them, and the screens they open.
-const SECTIONS: [(T, Screen); 5] = [
+const SECTIONS: [(T, Screen); 6] = [
     (T::Loans, Screen::Loans),
     (T::Savings, Screen::Savings),
     (T::Contributions, Screen::Contributions),
+    (T::Payments, Screen::Payments),
     (T::Applications, Screen::Applications),
     (T::Messages, Screen::Messages),
 ];
 /// The sections still to come.
-const SOON: [T; 2] = [T::Payments, T::Documents];
+const SOON: [T; 1] = [T::Documents];
 
 #[component]
 pub fn Home() -> impl IntoView {

@@ -1,8 +1,9 @@
-//! One loan contract: its figures, the payment schedule, the operations, and its documents
+//! One loan contract: its figures, paying by card, the payment schedule, the operations, and its documents
 //! (schedule, reconciliation act for a period, debt certificates, interest paid in a year).
 
 use kabinet_api::cabinet::LoanDetail;
 use kabinet_api::cabinet::ContractStatus;
+use kabinet_api::payments::PaymentContractKind;
 use kabinet_api::requests::ApplicationKind;
 use leptos::prelude::*;
 
@@ -42,11 +43,15 @@ pub fn Loan() -> impl IntoView {
                     <ContractStatusBadge status=d.summary.status/>
                 </ContractHead>
                 {matches!(d.summary.status, ContractStatus::Active | ContractStatus::Overdue).then(|| {
-                    let contract = contract.clone();
+                    let (pay, apply) = (contract.clone(), contract.clone());
                     view! {
                         <div class="kb-actions">
+                            <button type="button" class="kb-button"
+                                on:click=move |_| nav.pay(PaymentContractKind::Loan, pay.clone())>
+                                {t(lang, T::PayButton)}
+                            </button>
                             <button type="button" class="kb-button kb-button-secondary"
-                                on:click=move |_| nav.apply(ApplicationKind::EarlyRepayment, Some(contract.clone()))>
+                                on:click=move |_| nav.apply(ApplicationKind::EarlyRepayment, Some(apply.clone()))>
                                 {t(lang, T::StartEarlyRepayment)}
                             </button>
                         </div>

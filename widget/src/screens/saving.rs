@@ -1,8 +1,9 @@
-//! One savings contract: its figures, the interest schedule, the operations, and its documents
+//! One savings contract: its figures, a top-up by card, the interest schedule, the operations, and its documents
 //! (interest schedule, reconciliation act for a period, interest income in a year).
 
 use kabinet_api::cabinet::SavingsDetail;
 use kabinet_api::cabinet::ContractStatus;
+use kabinet_api::payments::PaymentContractKind;
 use kabinet_api::requests::ApplicationKind;
 use leptos::prelude::*;
 
@@ -48,11 +49,19 @@ pub fn Saving() -> impl IntoView {
                     <ContractStatusBadge status=d.summary.status/>
                 </ContractHead>
                 {matches!(d.summary.status, ContractStatus::Active | ContractStatus::Overdue).then(|| {
-                    let contract = contract.clone();
+                    let (top_up, apply) = (contract.clone(), contract.clone());
+                    // Only where the product takes top-ups: a button that can only be refused is none.
+                    let can_top_up = d.summary.top_up_allowed;
                     view! {
                         <div class="kb-actions">
+                            {can_top_up.then(|| view! {
+                                <button type="button" class="kb-button"
+                                    on:click=move |_| nav.pay(PaymentContractKind::Savings, top_up.clone())>
+                                    {t(lang, T::TopUpButton)}
+                                </button>
+                            })}
                             <button type="button" class="kb-button kb-button-secondary"
-                                on:click=move |_| nav.apply(ApplicationKind::EarlyWithdrawal, Some(contract.clone()))>
+                                on:click=move |_| nav.apply(ApplicationKind::EarlyWithdrawal, Some(apply.clone()))>
                                 {t(lang, T::StartEarlyWithdrawal)}
                             </button>
                         </div>

@@ -5,18 +5,30 @@ use kabinet_api::OrgInfo;
 use leptos::prelude::*;
 
 use crate::components::{contacts::Contacts, org_footer::OrgFooter};
-use crate::nav::{Nav, Screen};
+use crate::nav::{Nav, PaymentRef, Screen};
+use crate::payment_return;
 use crate::screens::{
     applications::ApplicationsScreen, contributions::Contributions, home::Home, loan::Loan, loans::Loans, login::Login,
-    message::Message, messages::Messages, new_application::NewApplication, profile::Profile, register::Register, reset::Reset,
-    saving::Saving, savings::Savings,
+    message::Message, messages::Messages, new_application::NewApplication, pay::Pay, payment::PaymentScreen,
+    payments::Payments, profile::Profile, register::Register, reset::Reset, saving::Saving, savings::Savings,
 };
+use crate::WidgetConfig;
 
 #[component]
 pub fn Shell(org: OrgInfo, session: Option<SessionInfo>) -> impl IntoView {
     let name = org.name.clone();
     provide_context(org);
-    let nav = Nav::new(session);
+    // Back from the bank: the payment the return address names or, without one (the browser's
+    // «Назад», a bank that dropped the parameter), the one this tab started a moment ago.
+    let returned = expect_context::<WidgetConfig>()
+        .return_payment
+        .map(|id| {
+            let number = payment_return::remembered_number(&id);
+            (id, number)
+        })
+        .or_else(|| payment_return::remembered().map(|(id, number)| (id, Some(number))))
+        .map(|(id, number)| PaymentRef { id, number: number.filter(|n| !n.is_empty()), back: Screen::Home });
+    let nav = Nav::new(session, returned);
     provide_context(nav);
     view! {
         <p class="kb-org">{name}</p>
@@ -35,6 +47,9 @@ pub fn Shell(org: OrgInfo, session: Option<SessionInfo>) -> impl IntoView {
             Screen::NewApplication => view! { <NewApplication/> }.into_any(),
             Screen::Messages => view! { <Messages/> }.into_any(),
             Screen::Message => view! { <Message/> }.into_any(),
+            Screen::Payments => view! { <Payments/> }.into_any(),
+            Screen::Pay => view! { <Pay/> }.into_any(),
+            Screen::Payment => view! { <PaymentScreen/> }.into_any(),
         }}
         <OrgFooter/>
     }
