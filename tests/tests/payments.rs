@@ -401,3 +401,70 @@ async fn the_amount_is_the_ledgers_and_bad_requests_change_nothing() {
     assert_eq!(a, b);
     assert_eq!(sim(&env).orders().len(), 1);
 }
+
+/// Waits for the payment's row to satisfy `done` (reading the shim's own database).
+async fn wait_row(env: &Env, id: &str, what: &str, done: impl Fn(&str, Option<i64>, i64) -> bool) {
+    for _ in 0..100 {
+        let row: (String, Option<i64>, i64) = sqlx::query_as(
+            "SELECT p.status, p.posted_at, COALESCE(o.attempts, 0) FROM payments p \
+             LEFT JOIN payment_outbox o ON o.payment_id = p.id WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_one(env.shim.state.store().pool())
+        .await
+        .unwrap();
+        if done(&row.0, row.1, row.2) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("payment {id}: {what} did not happen");
+}
+
+#[tokio::test]
+async fn postings_survive_a_broken_accounting_system_and_a_lost_answer() {
+    use kabinet_shim::clock::ManualClock;
+    use kabinet_tests::faulty::{Fault, FaultyAccounting};
+    let accounting = FaultyAccounting::start().await;
+    let adapter = accounting.client_config(2, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let db = kabinet_tests::database_url(&Db::Sqlite, dir.path()).await;
+    // Accounting seeded its contracts relative to the real day; the shim's clock starts there.
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let env = Env::start_on(&db, dir, clock, move |c| {
+        c.accounting = adapter;
+        c.payments.worker_interval_secs = 1;
+    })
+    .await;
+    let mut c = env.register(MARIA, MARIA_PHONE).await;
+    let loan_id = first_loan(&mut c).await;
+    let before = payment_operations(&mut c, &loan_id).await;
+
+    // Accounting is down when the bank confirms: paid, not posted, retried after a backoff.
+    let (_, started) = start_installment(&mut c, &loan_id).await;
+    accounting.set(Fault::Fail);
+    sim(&env).pay(&order(&env, &started).gateway_order_id, CARD_APPROVE).unwrap();
+    wait_row(&env, &started.payment.id, "a failed posting", |s, posted, attempts| s == "paid" && posted.is_none() && attempts >= 1).await;
+    let p: Payment = c.get(&format!("/payments/{}", started.payment.id)).await.json();
+    assert_eq!((p.status, p.posted), (PaymentStatus::Paid, false));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let attempts = count(&env, "SELECT MAX(attempts) FROM payment_outbox").await;
+    assert_eq!(attempts, 1, "the next attempt waits for its backoff");
+    accounting.set(Fault::None);
+    env.advance(6);
+    wait_row(&env, &started.payment.id, "the retried posting", |_, posted, _| posted.is_some()).await;
+    assert_eq!(payment_operations(&mut c, &loan_id).await, before + 1);
+
+    // Accounting takes the posting but its answer is lost: the retry is told it is a repeat,
+    // and the loan has one payment more, not two.
+    let (_, started) = start_installment(&mut c, &loan_id).await;
+    accounting.lose_next_write_answers(1);
+    sim(&env).pay(&order(&env, &started).gateway_order_id, CARD_APPROVE).unwrap();
+    wait_row(&env, &started.payment.id, "a lost answer", |s, _, attempts| s == "paid" && attempts >= 1).await;
+    env.advance(6);
+    wait_row(&env, &started.payment.id, "the repeated posting", |_, posted, _| posted.is_some()).await;
+    assert_eq!(payment_operations(&mut c, &loan_id).await, before + 2);
+    let posted = journal(&env, "payment_posted").await;
+    assert_eq!(posted.len(), 2);
+    assert!(posted[1].contains("повторная отправка"), "{posted:?}");
+}
