@@ -364,7 +364,7 @@ async fn messages() {
 
 /// Starts a 100 ₽ payment on the client's open loan and returns (payment id, bank order).
 async fn started_payment(c: &mut Client, sim: &AcquiringSimulator, loan_id: &str) -> (String, SimOrder) {
-    let body = json!({"contract_id": loan_id, "purpose": "custom", "amount": 100_00, "expected_amount": 100_00,
+    let body = json!({"contract_id": loan_id, "purpose": "custom", "amount": 10_000, "expected_amount": 10_000,
         "return_to": format!("{SITE}/lk")});
     let req = c
         .request(reqwest::Method::POST, "/payments")
