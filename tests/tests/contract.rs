@@ -8,6 +8,9 @@
 //! code, one posting per payment id however often or however concurrently it is sent, on
 //! SQLite and PostgreSQL).
 
+// Kopecks are written rubles_kopecks (100_000_00 = 100 000,00 ₽), as people read them.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -596,7 +596,8 @@ fn check_quote(request: &PaymentRequest, quote: &PaymentPreview) -> Result<(), A
     if quote.contract_id != request.contract_id || quote.purpose != request.purpose {
         return fault("the answer is about another contract or purpose");
     }
-    let kind = if request.purpose == PaymentPurpose::TopUp { PaymentContractKind::Savings } else { PaymentContractKind::Loan };
+    let kind =
+        if request.purpose == PaymentPurpose::TopUp { PaymentContractKind::Savings } else { PaymentContractKind::Loan };
     if quote.contract_kind != kind {
         return fault("the answer is about another kind of contract");
     }

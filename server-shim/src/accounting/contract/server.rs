@@ -100,7 +100,8 @@ impl ContractAuth {
             Every call is about one client whose id is in the path; an object of another client answers 404 `not_found`, \
             exactly like one that does not exist. Nothing lists clients. Writes carry an `Idempotency-Key`: the same \
             client with the same key gets the first result and nothing is created, so the shim may repeat a write; \
-            a card posting is idempotent by its `payment_id` instead (since 1.2). A refusal the client can act on is 422 `rejected` with a `reason`. Authentication: mutual TLS (a client certificate \
+            a card posting is idempotent by its `payment_id` instead (since 1.2). \
+            A refusal the client can act on is 422 `rejected` with a `reason`. Authentication: mutual TLS (a client certificate \
             from the CA agreed with the organisation) and/or the `X-Kabinet-Signature` HMAC header. Errors are \
             `ContractError` JSON. See docs/accounting-contract.md."
     ),
@@ -757,9 +758,11 @@ async fn post_payment(
 ) -> Result<(StatusCode, Json<PostingReceipt>), Failure> {
     let (id, posting) = (path(id)?, body(b)?);
     // The payment id is this write's idempotency key: held to the same rule as the header.
-    let payment_id = posting.payment_id.trim();
-    if payment_id.is_empty() || payment_id != posting.payment_id || payment_id.chars().count() > MAX_KEY_CHARS {
-        return Err(Failure::BadRequest(format!("payment_id is required (1 to {MAX_KEY_CHARS} characters, no surrounding spaces)")));
+    let payment_id = posting.payment_id.as_str();
+    if payment_id.trim().is_empty() || payment_id.trim() != payment_id || payment_id.chars().count() > MAX_KEY_CHARS {
+        return Err(Failure::BadRequest(format!(
+            "payment_id is required (1 to {MAX_KEY_CHARS} characters, no surrounding spaces)"
+        )));
     }
     // A malformed day is the sender's error, as with as_of, not a refusal the client could act on.
     day(&posting.paid_on, "paid_on")?;

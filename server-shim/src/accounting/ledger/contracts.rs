@@ -278,14 +278,6 @@ impl Ledger {
             .ok_or_else(|| LedgerError::NotFound(format!("{} {id_or_number}", K::NAME)))?;
         let terms = K::terms(&row).map_err(|e| LedgerError::Invalid(e.to_string()))?;
         if let Some((client_id, posting)) = card {
-            // Under the contract's lock: a repeat of the same payment sees the first's row.
-            let done = sqlx::query("SELECT 1 FROM ledger_card_postings WHERE payment_id = $1")
-                .bind(&posting.payment_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if done.is_some() {
-                return Ok(false);
-            }
             let owner = sqlx::query(&format!("SELECT 1 FROM {} WHERE id = $1 AND client_id = $2", K::TABLE))
                 .bind(K::id(&terms))
                 .bind(client_id)
@@ -293,6 +285,15 @@ impl Ledger {
                 .await?;
             if owner.is_none() {
                 return Err(LedgerError::NotFound(format!("{} {id_or_number}", K::NAME)));
+            }
+            // Only the owner's own repeat is a repeat: under the contract's lock, a repeat of the
+            // same payment sees the first's row.
+            let done = sqlx::query("SELECT 1 FROM ledger_card_postings WHERE payment_id = $1")
+                .bind(&posting.payment_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if done.is_some() {
+                return Ok(false);
             }
             sqlx::query(
                 "INSERT INTO ledger_card_postings (payment_id, contract_kind, contract_id, amount, paid_on, gateway, \
