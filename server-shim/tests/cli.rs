@@ -426,7 +426,7 @@ mod crash {
 
     /// The code in an SMS: its last run of exactly six digits, as a person reads it.
     fn sms_code(text: &str) -> Option<String> {
-        text.split(|c: char| !c.is_ascii_digit()).filter(|run| run.len() == 6).last().map(str::to_owned)
+        text.split(|c: char| !c.is_ascii_digit()).rfind(|run| run.len() == 6).map(str::to_owned)
     }
 
     async fn count(store: &Store, sql: &str, arg: &str) -> i64 {
@@ -574,6 +574,10 @@ mod crash {
             ("payment_posted", count(&store, JOURNAL, "payment_posted").await),
         ];
         store.close().await;
-        assert_eq!(journal, [("payment_confirmed", 1), ("payment_posted", 1)]);
+        assert_eq!(
+            journal,
+            [("payment_confirmed", 1), ("payment_posted", 1)],
+            "a confirmation committed right before a crash is still journaled, once"
+        );
     }
 }

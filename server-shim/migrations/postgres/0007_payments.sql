@@ -54,7 +54,11 @@ CREATE TABLE payment_outbox (
     created_at       BIGINT  NOT NULL,
     done_at          BIGINT,
     -- Accounting refused the posting for good: a person must look.
-    failed_at        BIGINT
+    failed_at        BIGINT,
+    -- When the confirmation was journaled. The journal is its own chain, outside this
+    -- transaction: a crash right after the commit leaves it NULL, and the posting journals
+    -- the confirmation first.
+    confirm_journaled BIGINT
 );
 CREATE INDEX payment_outbox_due ON payment_outbox (done_at, next_attempt_at);
 

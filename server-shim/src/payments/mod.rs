@@ -386,14 +386,7 @@ impl Payments {
         .execute(self.store.pool())
         .await
         .map_err(PaymentsError::from)?;
-        let mut back = return_to.clone();
-        let kept: Vec<(String, String)> = back
-            .query_pairs()
-            .filter(|(k, _)| k != kabinet_api::payments::RETURN_PARAM)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        back.set_fragment(None);
-        back.query_pairs_mut().clear().extend_pairs(kept).append_pair(kabinet_api::payments::RETURN_PARAM, &id);
+        let back = return_url_for(return_to, &id);
         let order = NewOrder {
             order_number: order_number.clone(),
             amount: quote.amount,
@@ -569,12 +562,28 @@ impl Payments {
         tx.commit().await?;
         self.hit_failpoint(FAILPOINT_CONFIRMED);
         self.changed();
-        self.record(row.journal_entry(&self.division, EventKind::PaymentConfirmed).description(format!(
+        self.journal_confirmation(row, source, now).await?;
+        self.outbox_kick.notify_one();
+        Ok(())
+    }
+
+    /// Journals a payment's confirmation, then notes that it did. Journal first: a crash in
+    /// between journals it again at the posting (a repeated line beats a missing one).
+    async fn journal_confirmation(&self, row: &PaymentRow, source: &str, now: i64) -> Result<(), PaymentsError> {
+        let entry = row.journal_entry(&self.division, EventKind::PaymentConfirmed).description(format!(
             "Сумма {} ₽; подтверждено банком ({source})",
             kabinet_api::cabinet::format_rub(row.amount)
-        )))
-        .await;
-        self.outbox_kick.notify_one();
+        ));
+        if let Err(e) = self.journal.record(entry).await {
+            // Left unnoted, so the posting tries again.
+            tracing::error!(error = %e, payment = %row.id, "a payment's confirmation could not be journaled");
+            return Ok(());
+        }
+        sqlx::query("UPDATE payment_outbox SET confirm_journaled = $1 WHERE payment_id = $2")
+            .bind(now)
+            .bind(&row.id)
+            .execute(self.store.pool())
+            .await?;
         Ok(())
     }
 
@@ -615,11 +624,15 @@ impl Payments {
             return Ok(false);
         }
         let Some(row) = self.by_id(payment_id).await? else { return Ok(false) };
-        let attempts: i64 = sqlx::query("SELECT attempts FROM payment_outbox WHERE payment_id = $1")
+        let outbox = sqlx::query("SELECT attempts, confirm_journaled FROM payment_outbox WHERE payment_id = $1")
             .bind(payment_id)
             .fetch_one(self.store.pool())
-            .await?
-            .get(0);
+            .await?;
+        let attempts: i64 = outbox.get(0);
+        if outbox.get::<Option<i64>, _>(1).is_none() {
+            // The shim stopped between committing the confirmation and journaling it.
+            self.journal_confirmation(&row, "запись восстановлена после перезапуска", now).await?;
+        }
         let paid_at = row.paid_at.unwrap_or(now);
         let paid_on = time::OffsetDateTime::from_unix_timestamp(paid_at).map(business_day).unwrap_or_else(|_| business_day(self.clock.now()));
         let posting = CardPosting {
@@ -686,6 +699,27 @@ impl Payments {
     }
 }
 
+/// The page to come back to, naming the payment: the host page's own parameters are kept
+/// byte for byte (a re-encoding could change what the page reads), an old payment's dropped,
+/// and the fragment too (the bank appends its own parameters to the query).
+fn return_url_for(page: &url::Url, payment_id: &str) -> url::Url {
+    let mut back = page.clone();
+    let mut parts: Vec<String> = page
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|part| {
+            let key = part.split('=').next().unwrap_or_default();
+            !part.is_empty() && url::form_urlencoded::parse(key.as_bytes()).all(|(k, _)| k != kabinet_api::payments::RETURN_PARAM)
+        })
+        .map(str::to_owned)
+        .collect();
+    parts.push(format!("{}={payment_id}", kabinet_api::payments::RETURN_PARAM));
+    back.set_query(Some(&parts.join("&")));
+    back.set_fragment(None);
+    back
+}
+
 /// `base · 2^(attempt-1)` seconds, at most `cap`.
 pub fn backoff(attempt: i64, base: i64, cap: i64) -> i64 {
     let shift = attempt.clamp(1, 30) - 1;
@@ -694,7 +728,20 @@ pub fn backoff(attempt: i64, base: i64, cap: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
+    use super::{backoff, return_url_for};
+
+    #[test]
+    fn the_return_url_keeps_the_pages_parameters_as_they_were() {
+        let page = url::Url::parse("https://company.ru/lk/?q=a%20b&kabinet_payment=old&x=%D0%B9#top").unwrap();
+        assert_eq!(
+            return_url_for(&page, "p-1").as_str(),
+            "https://company.ru/lk/?q=a%20b&x=%D0%B9&kabinet_payment=p-1"
+        );
+        let bare = url::Url::parse("https://company.ru/lk").unwrap();
+        assert_eq!(return_url_for(&bare, "p-2").as_str(), "https://company.ru/lk?kabinet_payment=p-2");
+        let encoded = url::Url::parse("https://company.ru/?kabinet%5Fpayment=old").unwrap();
+        assert_eq!(return_url_for(&encoded, "p-3").as_str(), "https://company.ru/?kabinet_payment=p-3");
+    }
 
     #[test]
     fn backoff_doubles_and_stops_at_the_cap() {
