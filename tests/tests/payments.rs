@@ -266,6 +266,19 @@ async fn forged_changed_and_bare_returns_leave_the_payment_unpaid() {
     assert_eq!(count(&env, "SELECT COUNT(*) FROM payment_callbacks").await, 6);
     assert_eq!(count(&env, "SELECT COUNT(*) FROM payment_callbacks WHERE verdict = 'bad_signature'").await, 2);
     assert_eq!(count(&env, "SELECT COUNT(*) FROM payment_callbacks WHERE verdict = 'amount_mismatch'").await, 1);
+
+    // A flood of junk from one address: refused all the same, but past 30 a minute neither
+    // stored nor journaled, and what is stored is cut to an excerpt.
+    let mut junk = forged.clone();
+    junk.push(("padding".to_owned(), "x".repeat(6000)));
+    for _ in 0..40 {
+        assert_eq!(post_callback(&env, &junk).await, 400);
+    }
+    assert_eq!(count(&env, "SELECT COUNT(*) FROM payment_callbacks").await, 6 + 26);
+    assert_eq!(journal(&env, "payment_callback_rejected").await.len(), 30);
+    assert!(count(&env, "SELECT MAX(LENGTH(raw)) FROM payment_callbacks").await <= 1024);
+    let p: Payment = c.get(&format!("/payments/{id}")).await.json();
+    assert!(pending(&p), "{p:?}");
 }
 
 #[tokio::test]

@@ -17,6 +17,9 @@ use crate::http::{AppState, ClientIp};
 
 /// A callback is a few hundred bytes; anything longer is not one.
 const MAX_CALLBACK_BYTES: usize = 8 * 1024;
+/// Of a callback that is not believed, this much is kept: enough to see what it was, not
+/// enough to fill the database with someone's junk.
+const REJECTED_EXCERPT_BYTES: usize = 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/callbacks/acquiring/{gateway}", any(callback))
@@ -44,10 +47,18 @@ async fn callback(
     }
     let params: Vec<(String, String)> =
         url::form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let peer = ip;
     let ip = ip.to_string();
     let log = |verdict: &'static str, payment_id: Option<String>| {
-        let (state, raw, ip) = (state.clone(), raw.clone(), ip.clone());
+        let (state, mut raw, ip) = (state.clone(), raw.clone(), ip.clone());
         async move {
+            if verdict != "accepted" && raw.len() > REJECTED_EXCERPT_BYTES {
+                let mut end = REJECTED_EXCERPT_BYTES;
+                while !raw.is_char_boundary(end) {
+                    end -= 1;
+                }
+                raw.truncate(end);
+            }
             let stored = sqlx::query(
                 "INSERT INTO payment_callbacks (gateway, received_at, ip, raw, verdict, payment_id) VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -69,6 +80,12 @@ async fn callback(
         let log = log(verdict, payment.as_ref().map(|p| p.id.clone()));
         let ip = ip.clone();
         async move {
+            // Past the limit a sender's rejects are only counted in the log: an unauthenticated
+            // route must not let anyone grow the database or the journal at will.
+            if !state.payments().admit_rejected(peer) {
+                tracing::warn!(verdict, %ip, "a bank callback is not believed (over the limit; not stored)");
+                return;
+            }
             log.await;
             tracing::warn!(verdict, %why, %ip, "a bank callback is not believed");
             let division = state.orgs().lookup().division.clone();
@@ -87,11 +104,19 @@ async fn callback(
         Err(CallbackError::NotSupported) => {
             // Payler's classic gateway signs nothing: a notice names an order at most, and is
             // only a reason to ask the bank, like the client's return.
+            if !payments.admit_rejected(peer) {
+                return (StatusCode::TOO_MANY_REQUESTS, "later").into_response();
+            }
             log("trigger_only", None).await;
-            let named = params.iter().find(|(k, _)| k == "session_id" || k == "order_id").map(|(_, v)| v.clone());
-            if let Some(id) = named {
+            // Through the per-payment throttle: a notice anyone can send must not become a
+            // stream of calls to the bank.
+            if let Some(id) = params.iter().find(|(k, _)| k == "session_id").map(|(_, v)| v.clone()) {
                 if let Ok(Some(p)) = payments.by_order(payments.gateway(), &id).await {
-                    payments.refresh(&p, "уведомление банка без подписи").await;
+                    payments.refresh_for_client(&p).await;
+                }
+            } else if let Some(number) = params.iter().find(|(k, _)| k == "order_id").map(|(_, v)| v.clone()) {
+                if let Ok(Some(p)) = payments.by_order_number(payments.gateway(), &number).await {
+                    payments.refresh_for_client(&p).await;
                 }
             }
             return (StatusCode::OK, "OK").into_response();
@@ -138,6 +163,7 @@ async fn callback(
     // adapter's timeout keeps this within the bank's 10 s; if the bank does not answer, the
     // reconciler asks later, and the callback is still acknowledged.
     let source = format!("уведомление банка «{}»", notice.operation);
+    // Asked within the adapter's timeout (at most 9 s), so the bank has its answer in its 10 s.
     payments.refresh(&payment, &source).await;
     (StatusCode::OK, "OK").into_response()
 }

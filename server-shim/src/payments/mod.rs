@@ -44,7 +44,7 @@ const LEASE_SECS: i64 = 60;
 /// The most one pass of the reconciler or the outbox takes on.
 const BATCH: i64 = 50;
 /// The widget's status requests ask the bank at most this often per payment.
-const REFRESH_EVERY_SECS: i64 = 3;
+const REFRESH_EVERY_SECS: u64 = 3;
 
 const COLS: &str = "id, client_id, client_name, session_id, gateway, order_number, gateway_order_id, contract_kind, \
     contract_id, contract_number, purpose, amount, penalty, interest, principal, advance, description, status, \
@@ -194,8 +194,15 @@ pub struct Payments {
     /// Bumped on every change this instance makes; long polls wait on it (and re-read the
     /// database every second for changes made by other instances).
     changes: tokio::sync::watch::Sender<u64>,
-    /// When the bank was last asked about a payment on a client's behalf.
-    refreshed: Mutex<HashMap<String, i64>>,
+    /// When the bank was last asked about a payment on a client's behalf (monotonic time, so
+    /// a clock moved by hand or by NTP neither stops nor floods the asking).
+    refreshed: Mutex<HashMap<String, std::time::Instant>>,
+    /// Payments whose disagreement with the bank this instance already journaled.
+    alerted: Mutex<std::collections::HashSet<String>>,
+    /// Rejected callbacks per sender in the current minute.
+    rejected: Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>,
+    /// At most this many status queries on clients' behalf at once.
+    refresh_slots: Arc<tokio::sync::Semaphore>,
     /// Wakes the outbox worker when a payment is confirmed.
     outbox_kick: tokio::sync::Notify,
     failpoint: Option<String>,
@@ -253,6 +260,9 @@ impl Payments {
             division,
             changes: tokio::sync::watch::channel(0).0,
             refreshed: Mutex::new(HashMap::new()),
+            alerted: Mutex::new(std::collections::HashSet::new()),
+            rejected: Mutex::new(HashMap::new()),
+            refresh_slots: Arc::new(tokio::sync::Semaphore::new(8)),
             outbox_kick: tokio::sync::Notify::new(),
             failpoint,
             stop: tokio::sync::watch::channel(false).0,
@@ -336,6 +346,16 @@ impl Payments {
         let row = sqlx::query(&format!("SELECT {COLS} FROM payments WHERE gateway = $1 AND gateway_order_id = $2"))
             .bind(gateway)
             .bind(gateway_order_id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(row.as_ref().map(PaymentRow::from_row))
+    }
+
+    /// The payment with this order number of ours, under this gateway.
+    pub async fn by_order_number(&self, gateway: &str, order_number: &str) -> Result<Option<PaymentRow>, PaymentsError> {
+        let row = sqlx::query(&format!("SELECT {COLS} FROM payments WHERE gateway = $1 AND order_number = $2"))
+            .bind(gateway)
+            .bind(order_number)
             .fetch_optional(self.store.pool())
             .await?;
         Ok(row.as_ref().map(PaymentRow::from_row))
@@ -452,19 +472,23 @@ impl Payments {
         if row.status != "pending" || row.gateway_order_id.is_none() {
             return;
         }
-        let now = self.now();
+        let now = std::time::Instant::now();
+        let every = std::time::Duration::from_secs(REFRESH_EVERY_SECS);
         {
             let mut last = self.refreshed.lock().unwrap_or_else(|e| e.into_inner());
-            if last.get(&row.id).is_some_and(|t| now - t < REFRESH_EVERY_SECS) {
+            if last.get(&row.id).is_some_and(|t| now.duration_since(*t) < every) {
                 return;
             }
-            last.retain(|_, t| now - *t < 60);
+            last.retain(|_, t| now.duration_since(*t) < std::time::Duration::from_secs(60));
             last.insert(row.id.clone(), now);
         }
+        // Bounded: a flood of status screens cannot become a flood of calls to the bank.
+        let Ok(slot) = self.refresh_slots.clone().try_acquire_owned() else { return };
         let this = self.clone();
         let row = row.clone();
         tokio::spawn(async move {
             this.refresh(&row, "запрос статуса при возврате клиента").await;
+            drop(slot);
         });
     }
 
@@ -487,20 +511,40 @@ impl Payments {
     /// Acts on what the bank says about a payment. Paid counts only for the amount registered.
     pub async fn apply(&self, row: &PaymentRow, status: &OrderStatus, source: &str) -> Result<(), PaymentsError> {
         let now = self.now();
+        let foreign_order = status.order_number.as_deref().is_some_and(|n| n != row.order_number);
+        let foreign_currency = status.currency.as_deref().is_some_and(|c| !matches!(c, "643" | "RUB"));
         match status.state {
-            PaymentState::Paid if status.amount != row.amount => {
+            PaymentState::Paid if status.amount != row.amount || foreign_order || foreign_currency => {
                 tracing::error!(payment = %row.id, registered = row.amount, bank = status.amount,
-                    "the bank reports another amount than registered; nothing is credited");
+                    order = ?status.order_number, currency = ?status.currency,
+                    "the bank reports another amount, order or currency than registered; nothing is credited");
                 self.store_bank_status(row, &status.raw, now).await?;
-                self.record(row.journal_entry(&self.division, EventKind::PaymentMismatch).description(format!(
-                    "Банк сообщает сумму {} ₽ вместо {} ₽ ({source}); платёж не зачтён",
-                    kabinet_api::cabinet::format_rub(status.amount),
-                    kabinet_api::cabinet::format_rub(row.amount)
-                )))
-                .await;
+                // Once per payment: the reconciler and the client's screen would repeat it.
+                if row.status == "pending" && !self.mismatch_journaled(&row.id) {
+                    self.record(row.journal_entry(&self.division, EventKind::PaymentMismatch).description(format!(
+                        "Банк сообщает {} ₽ (заказ {}, валюта {}) вместо {} ₽ по заказу {} ({source}); платёж не зачтён",
+                        kabinet_api::cabinet::format_rub(status.amount),
+                        status.order_number.as_deref().unwrap_or("—"),
+                        status.currency.as_deref().unwrap_or("—"),
+                        kabinet_api::cabinet::format_rub(row.amount),
+                        row.order_number
+                    )))
+                    .await;
+                }
+                Ok(())
+            }
+            PaymentState::Paid if row.status != "pending" && row.status != "new" && row.status != "paid" => {
+                // Money taken for a payment we closed as declined or returned: staff must know.
+                tracing::error!(payment = %row.id, status = %row.status, "the bank reports paid for a payment closed otherwise");
+                self.alert_once(row, &format!("Банк сообщает об оплате платежа со статусом «{}» ({source}); проверьте вручную", row.status)).await;
                 Ok(())
             }
             PaymentState::Paid => self.confirm(row, &status.raw, source).await,
+            PaymentState::Declined | PaymentState::Reversed if row.status == "paid" => {
+                tracing::error!(payment = %row.id, "the bank reports a paid payment reversed");
+                self.alert_once(row, &format!("Банк сообщает об отмене оплаченного платежа ({source}); проверьте вручную")).await;
+                Ok(())
+            }
             PaymentState::Declined | PaymentState::Reversed => self.decline(row, &status.raw, source).await,
             PaymentState::Refunded => {
                 let done = sqlx::query(
@@ -514,15 +558,46 @@ impl Payments {
                 .await?;
                 if done.rows_affected() == 1 {
                     self.changed();
-                    self.record(
-                        row.journal_entry(&self.division, EventKind::PaymentDeclined)
-                            .description(format!("Банк сообщает о возврате платежа ({source})")),
-                    )
+                    // A posting already made is not undone here: the refund is the bank's and
+                    // accounting's business; staff are told.
+                    self.record(row.journal_entry(&self.division, EventKind::PaymentMismatch).description(format!(
+                        "Банк сообщает о возврате платежа на карту ({source}); проверьте проводку в учётной системе"
+                    )))
                     .await;
                 }
                 Ok(())
             }
             PaymentState::Pending => self.store_bank_status(row, &status.raw, now).await,
+        }
+    }
+
+    /// Whether another callback that is not believed may be stored and journaled for this
+    /// sender: at most 30 a minute per address, 300 a minute in all.
+    pub fn admit_rejected(&self, ip: std::net::IpAddr) -> bool {
+        const PER_IP: u32 = 30;
+        const IN_ALL: u32 = 300;
+        let now = std::time::Instant::now();
+        let minute = std::time::Duration::from_secs(60);
+        let mut seen = self.rejected.lock().unwrap_or_else(|e| e.into_inner());
+        seen.retain(|_, (since, _)| now.duration_since(*since) < minute);
+        let total: u32 = seen.values().map(|(_, n)| *n).sum();
+        if total >= IN_ALL {
+            return false;
+        }
+        let (_, n) = seen.entry(ip).or_insert((now, 0));
+        *n += 1;
+        *n <= PER_IP
+    }
+
+    /// Whether a mismatch was already journaled for this payment by this instance.
+    fn mismatch_journaled(&self, payment_id: &str) -> bool {
+        let mut seen = self.alerted.lock().unwrap_or_else(|e| e.into_inner());
+        !seen.insert(payment_id.to_owned())
+    }
+
+    async fn alert_once(&self, row: &PaymentRow, text: &str) {
+        if !self.mismatch_journaled(&row.id) {
+            self.record(row.journal_entry(&self.division, EventKind::PaymentMismatch).description(text)).await;
         }
     }
 
@@ -624,6 +699,16 @@ impl Payments {
             return Ok(false);
         }
         let Some(row) = self.by_id(payment_id).await? else { return Ok(false) };
+        if row.status != "paid" {
+            // Returned to the card before it was posted: there is nothing to post.
+            sqlx::query("UPDATE payment_outbox SET failed_at = $1, last_error = $2 WHERE payment_id = $3")
+                .bind(now)
+                .bind(format!("not posted: the payment is {}", row.status))
+                .bind(payment_id)
+                .execute(self.store.pool())
+                .await?;
+            return Ok(false);
+        }
         let outbox = sqlx::query("SELECT attempts, confirm_journaled FROM payment_outbox WHERE payment_id = $1")
             .bind(payment_id)
             .fetch_one(self.store.pool())

@@ -132,7 +132,9 @@ async fn list(
 ) -> Result<Json<PaymentsView>, AppError> {
     let reader = Reader::new(&state, session, ip).await?;
     let rows = state.payments().list(&reader.client.id).await?;
-    for r in rows.iter().filter(|r| r.status == "pending") {
+    // The recent pending ones only (the reconciler minds the rest), a few at most.
+    let recent = state.now_secs() - 3600;
+    for r in rows.iter().filter(|r| r.status == "pending" && r.created_at > recent).take(5) {
         state.payments().refresh_for_client(r).await;
     }
     state

@@ -11,35 +11,52 @@ use sqlx::Row;
 use super::{backoff, PaymentRow, Payments, PaymentsError, BATCH, COLS};
 
 impl Payments {
-    /// Runs until [`Payments::stop`]: one pass at start (work left by a crash), then on every
-    /// confirmation and every `worker_interval_secs`.
+    /// Runs until [`Payments::stop`]: the outbox and the reconciler as two loops, so a bank
+    /// that answers slowly never holds up postings. Each makes a pass at start (work left by a
+    /// crash), then the outbox on every confirmation and both every `worker_interval_secs`.
     pub async fn run_workers(self: Arc<Self>) {
-        let mut stopping = self.stopping();
         let every = Duration::from_secs(self.config.worker_interval_secs);
-        loop {
-            if *stopping.borrow() {
-                return;
-            }
-            if let Err(e) = self.post_due().await {
-                tracing::warn!(error = %e, "the payments outbox pass failed");
-            }
+        let outbox = {
+            let this = self.clone();
+            tokio::spawn(async move {
+                let mut stopping = this.stopping();
+                while !*stopping.borrow() {
+                    if let Err(e) = this.post_due().await {
+                        tracing::warn!(error = %e, "the payments outbox pass failed");
+                    }
+                    tokio::select! {
+                        _ = this.outbox_kick.notified() => {}
+                        _ = tokio::time::sleep(every) => {}
+                        _ = stopping.changed() => {}
+                    }
+                }
+            })
+        };
+        let mut stopping = self.stopping();
+        while !*stopping.borrow() {
             if let Err(e) = self.reconcile_due().await {
                 tracing::warn!(error = %e, "the payments reconciler pass failed");
             }
             tokio::select! {
-                _ = self.outbox_kick.notified() => {}
                 _ = tokio::time::sleep(every) => {}
                 _ = stopping.changed() => {}
             }
         }
+        let _ = outbox.await;
+    }
+
+    fn is_stopping(&self) -> bool {
+        *self.stopping().borrow()
     }
 
     /// Posts every confirmed payment whose posting is due.
     pub async fn post_due(&self) -> Result<usize, PaymentsError> {
         let now = self.now();
         let rows = sqlx::query(
-            "SELECT payment_id FROM payment_outbox WHERE done_at IS NULL AND failed_at IS NULL \
-             AND next_attempt_at <= $1 AND lease_until < $1 ORDER BY next_attempt_at LIMIT $2",
+            // Oldest payment first: accounting takes a contract's events in date order.
+            "SELECT o.payment_id FROM payment_outbox o JOIN payments p ON p.id = o.payment_id \
+             WHERE o.done_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= $1 AND o.lease_until < $1 \
+             ORDER BY p.paid_at, o.created_at LIMIT $2",
         )
         .bind(now)
         .bind(BATCH)
@@ -47,6 +64,9 @@ impl Payments {
         .await?;
         let mut posted = 0;
         for r in rows {
+            if self.is_stopping() {
+                break;
+            }
             let id: String = r.get(0);
             if self.post_one(&id).await? {
                 posted += 1;
@@ -77,6 +97,9 @@ impl Payments {
         .await?;
         let mut asked = 0;
         for r in &rows {
+            if self.is_stopping() {
+                break;
+            }
             let row = PaymentRow::from_row(r);
             let old = now - row.created_at > give_up;
             let next = if old { i64::MAX / 2 } else { now + backoff(row.checks + 1, 60, 3600) };

@@ -84,7 +84,13 @@ pub enum PaymentState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderStatus {
     pub state: PaymentState,
+    /// For a paid order, what was actually charged where the bank says so (Sber
+    /// `paymentAmountInfo.depositedAmount`), else the order's amount.
     pub amount: Kopecks,
+    /// The shop's order number as the bank has it, when the answer carries it.
+    pub order_number: Option<String>,
+    /// ISO 4217 (numeric or letters) when the answer carries it.
+    pub currency: Option<String>,
     /// The bank's answer as received, kept as evidence.
     pub raw: String,
 }

@@ -119,7 +119,8 @@ impl Acquirer for PaylerAcquirer {
             .get("amount")
             .and_then(loose_i64)
             .ok_or_else(|| AcquirerError::Malformed("GetAdvancedStatus answered without amount".into()))?;
-        Ok(OrderStatus { state, amount, raw })
+        let order_number = json.get("order_id").and_then(Value::as_str).map(str::to_owned);
+        Ok(OrderStatus { state, amount, order_number, currency: None, raw })
     }
 
     async fn refund(&self, order_number: &str, gateway_order_id: &str, amount: Kopecks) -> Result<(), AcquirerError> {
@@ -139,13 +140,16 @@ impl Acquirer for PaylerAcquirer {
     }
 }
 
-/// Payler's status names as states. `Authorized` is a two-stage hold the shim never asks for,
-/// but it means the card was accepted; `Credited` (a payout) and anything new is unreadable
+/// Payler's status names as states. `Authorized` is a two-stage hold the shim never asks for:
+/// it is not money received; `Credited` (a payout) and anything new is unreadable
 /// rather than guessed.
 fn payment_state(status: &str) -> Option<PaymentState> {
     Some(match status {
         "Created" | "PreAuthorized3DS" | "Pending" => PaymentState::Pending,
-        "Charged" | "Authorized" => PaymentState::Paid,
+        // A hold is not a charge: the shim registers one-step payments only, so a hold is an
+        // anomaly to wait out (it becomes Charged or Reversed), never money received.
+        "Authorized" => PaymentState::Pending,
+        "Charged" => PaymentState::Paid,
         "Reversed" => PaymentState::Reversed,
         "Refunded" => PaymentState::Refunded,
         "Rejected" => PaymentState::Declined,
@@ -232,7 +236,7 @@ mod tests {
             ("Created", PaymentState::Pending),
             ("PreAuthorized3DS", PaymentState::Pending),
             ("Pending", PaymentState::Pending),
-            ("Authorized", PaymentState::Paid),
+            ("Authorized", PaymentState::Pending),
             ("Charged", PaymentState::Paid),
             ("Reversed", PaymentState::Reversed),
             ("Refunded", PaymentState::Refunded),

@@ -154,11 +154,18 @@ impl Acquirer for SberAcquirer {
             .and_then(loose_i64)
             .ok_or_else(|| AcquirerError::Malformed("getOrderStatusExtended.do answered without orderStatus".into()))?;
         let state = order_state(code).ok_or_else(|| AcquirerError::Malformed(format!("unknown orderStatus {code}")))?;
-        let amount = json
+        let registered = json
             .get("amount")
             .and_then(loose_i64)
             .ok_or_else(|| AcquirerError::Malformed("getOrderStatusExtended.do answered without amount".into()))?;
-        Ok(OrderStatus { state, amount, raw })
+        // `amount` is the order as registered; what the card was charged is `depositedAmount`.
+        let deposited = json.get("paymentAmountInfo").and_then(|i| i.get("depositedAmount")).and_then(loose_i64);
+        let amount = match state {
+            PaymentState::Paid => deposited.unwrap_or(registered),
+            _ => registered,
+        };
+        let text = |name: &str| json.get(name).and_then(loose_text).filter(|v| !v.is_empty());
+        Ok(OrderStatus { state, amount, order_number: text("orderNumber"), currency: text("currency"), raw })
     }
 
     async fn refund(&self, order_number: &str, gateway_order_id: &str, amount: Kopecks) -> Result<(), AcquirerError> {
