@@ -9,6 +9,7 @@ mod info;
 mod info_e2e;
 mod ledger;
 mod payments;
+mod payments_e2e;
 mod requests;
 mod requests_e2e;
 mod signin_e2e;
