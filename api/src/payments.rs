@@ -106,6 +106,10 @@ pub struct PaymentPreview {
     pub advance: Kopecks,
     /// Loans: the principal left after the payment; savings: the balance after the top-up.
     pub balance_after: Kopecks,
+    /// Loans: when nothing is due today, the payment waits as an advance and is applied on the
+    /// next due date (`YYYY-MM-DD`); the split and `balance_after` are as of that day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_on: Option<String>,
     /// Shown on the bank's page and on the receipt, e.g. «Погашение по договору З-2026/0142».
     pub description: String,
 }

@@ -1669,6 +1669,7 @@ async fn payment_refusals_are_final_and_a_quote_must_be_about_what_was_asked() {
         advance: 0,
         balance_after: 100_000_00,
         description: "Погашение займа по договору З-2026/0142".into(),
+        applied_on: None,
     };
     let leak = |v: &PaymentPreview| -> &'static str { Box::leak(serde_json::to_string(v).unwrap().into_boxed_str()) };
     let good = leak(&quote);

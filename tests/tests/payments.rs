@@ -135,6 +135,8 @@ async fn pays_an_installment(db: Db, protocol: AcquirerKind) {
     assert!(preview.amount > 0);
     assert_eq!(preview.amount, preview.penalty + preview.interest + preview.principal + preview.advance);
     assert!(preview.interest > 0 && preview.principal > 0, "{preview:?}");
+    // Nothing is due today: the payment waits for the next due date, where it is split.
+    assert_eq!(preview.applied_on.as_deref(), before.summary.next_payment.as_ref().map(|n| n.date.as_str()));
     assert_eq!(started.payment.status, PaymentStatus::Pending);
     assert_eq!(started.payment.amount, preview.amount);
     // The bank got the ledger's amount and a return to the page the client came from, with the

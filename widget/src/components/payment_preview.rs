@@ -8,7 +8,7 @@ use kabinet_api::payments::{PaymentContractKind, PaymentPreview};
 use leptos::prelude::*;
 
 use crate::components::figure::Figure;
-use crate::i18n::{rub, t, T};
+use crate::i18n::{day, rub, t, T};
 use crate::WidgetConfig;
 
 const TITLE_ID: &str = "kb-pay-preview-title";
@@ -48,6 +48,9 @@ pub fn PaymentPreviewView(preview: PaymentPreview) -> impl IntoView {
             <p class="kb-pay-description">
                 <span class="kb-pay-description-label">{t(lang, T::PaymentDescription)}": "</span>{p.description}
             </p>
+            {p.applied_on.clone().map(|d| view! {
+                <p class="kb-hint kb-pay-applied-on">{t(lang, T::PayAppliedOn).replace("{date}", &day(&d))}</p>
+            })}
             <p class="kb-hint">{t(lang, T::PayPreviewNote)}</p>
         </section>
     }

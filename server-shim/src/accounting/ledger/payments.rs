@@ -92,6 +92,8 @@ impl Ledger {
             principal: op.principal,
             advance: amount - applied,
             balance_after: after.summary.principal_balance,
+            // What is due today is applied today; only the rest waits for the due date.
+            applied_on: (next_due > today && amount > overdue).then(|| day(next_due)),
             description: loan_description(&terms.number),
         }))
     }
@@ -128,6 +130,7 @@ impl Ledger {
             principal: amount,
             advance: 0,
             balance_after: after.summary.balance,
+            applied_on: None,
             description: savings_description(&terms.number),
         }))
     }
