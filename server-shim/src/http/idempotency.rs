@@ -203,6 +203,28 @@ impl Drop for Guard {
 
 /// Runs `work` under a claimed key: its success is stored and answered with `status`; its
 /// failure releases the key and is answered as is.
+/// A JSON request done once per key: `route` and the body make the fingerprint, the key is
+/// claimed, and `work` runs only for a first request (a repeat gets the stored answer).
+pub async fn once_json<B, T, F>(
+    state: &super::AppState,
+    client_id: &str,
+    key: &IdempotencyKey,
+    route: &str,
+    body: &B,
+    status: StatusCode,
+    work: F,
+) -> Result<Response, AppError>
+where
+    B: serde::Serialize,
+    T: serde::Serialize,
+    F: std::future::Future<Output = Result<T, AppError>>,
+{
+    let bytes = serde_json::to_vec(body).map_err(|e| AppError::Internal(e.to_string()))?;
+    let fingerprint = fingerprint(&[route.as_bytes(), &bytes]);
+    let claim = claim(state.store(), client_id, key, &fingerprint, state.now_secs()).await?;
+    run(claim, status, work).await
+}
+
 pub async fn run<T, F>(claim: Claim, status: StatusCode, work: F) -> Result<Response, AppError>
 where
     T: serde::Serialize,

@@ -325,40 +325,32 @@ impl Payments {
 
     /// One payment of this client, as stored (a payment the bank never registered is none).
     pub async fn find(&self, client_id: &str, id: &str) -> Result<Option<PaymentRow>, PaymentsError> {
-        let row = sqlx::query(&format!("SELECT {COLS} FROM payments WHERE id = $1 AND client_id = $2 AND status <> 'failed'"))
-            .bind(id)
-            .bind(client_id)
-            .fetch_optional(self.store.pool())
-            .await?;
+        self.one_where("id = $1 AND client_id = $2 AND status <> 'failed'", &[id, client_id]).await
+    }
+
+    /// The one payment matching `condition` (with `$1`, `$2`… for `values`), if any.
+    async fn one_where(&self, condition: &str, values: &[&str]) -> Result<Option<PaymentRow>, PaymentsError> {
+        let sql = format!("SELECT {COLS} FROM payments WHERE {condition}");
+        let mut query = sqlx::query(&sql);
+        for v in values {
+            query = query.bind(v.to_string());
+        }
+        let row = query.fetch_optional(self.store.pool()).await?;
         Ok(row.as_ref().map(PaymentRow::from_row))
     }
 
     async fn by_id(&self, id: &str) -> Result<Option<PaymentRow>, PaymentsError> {
-        let row = sqlx::query(&format!("SELECT {COLS} FROM payments WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.store.pool())
-            .await?;
-        Ok(row.as_ref().map(PaymentRow::from_row))
+        self.one_where("id = $1", &[id]).await
     }
 
     /// The payment the bank knows by this order, under this gateway.
     pub async fn by_order(&self, gateway: &str, gateway_order_id: &str) -> Result<Option<PaymentRow>, PaymentsError> {
-        let row = sqlx::query(&format!("SELECT {COLS} FROM payments WHERE gateway = $1 AND gateway_order_id = $2"))
-            .bind(gateway)
-            .bind(gateway_order_id)
-            .fetch_optional(self.store.pool())
-            .await?;
-        Ok(row.as_ref().map(PaymentRow::from_row))
+        self.one_where("gateway = $1 AND gateway_order_id = $2", &[gateway, gateway_order_id]).await
     }
 
     /// The payment with this order number of ours, under this gateway.
     pub async fn by_order_number(&self, gateway: &str, order_number: &str) -> Result<Option<PaymentRow>, PaymentsError> {
-        let row = sqlx::query(&format!("SELECT {COLS} FROM payments WHERE gateway = $1 AND order_number = $2"))
-            .bind(gateway)
-            .bind(order_number)
-            .fetch_optional(self.store.pool())
-            .await?;
-        Ok(row.as_ref().map(PaymentRow::from_row))
+        self.one_where("gateway = $1 AND order_number = $2", &[gateway, order_number]).await
     }
 
     /// The client's payments, newest first.

@@ -105,10 +105,7 @@ async fn start(
     ApiJson(body): ApiJson<StartPayment>,
 ) -> Result<Response, AppError> {
     let reader = Reader::new(&state, session, ip).await?;
-    let bytes = serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.to_string()))?;
-    let fingerprint = idempotency::fingerprint(&[b"POST /payments", &bytes]);
-    let claim = idempotency::claim(state.store(), &reader.client.id, &key, &fingerprint, state.now_secs()).await?;
-    idempotency::run(claim, StatusCode::CREATED, async {
+    idempotency::once_json(&state, &reader.client.id, &key, "POST /payments", &body, StatusCode::CREATED, async {
         let back = return_url(&state, &body.return_to)?;
         let q = quote(&state, &reader, &body.request()).await?;
         if q.amount != body.expected_amount {

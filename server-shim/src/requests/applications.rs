@@ -114,10 +114,7 @@ async fn create(
     ApiJson(application): ApiJson<NewApplication>,
 ) -> Result<Response, AppError> {
     let reader = Reader::new(&state, session, ip).await?;
-    let body = serde_json::to_vec(&application).map_err(|e| AppError::Internal(e.to_string()))?;
-    let fingerprint = idempotency::fingerprint(&[b"POST /applications", &body]);
-    let claim = idempotency::claim(state.store(), &reader.client.id, &key, &fingerprint, state.now_secs()).await?;
-    idempotency::run(claim, StatusCode::CREATED, async {
+    idempotency::once_json(&state, &reader.client.id, &key, "POST /applications", &application, StatusCode::CREATED, async {
         let made = state
             .accounting()
             .create_application(&reader.client.id, &key.0, &application, today(&state), state.now())
