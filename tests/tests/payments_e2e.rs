@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use kabinet_api::cabinet::{format_rub, LoanDetail, LoansView};
+use kabinet_api::cabinet::{format_rub, LoanDetail, LoansView, SavingsView};
 use kabinet_api::payments::{Payment, PaymentPreview, PaymentStatus};
 use kabinet_shim::config::AcquirerKind;
 use kabinet_shim::gateways::acquiring::simulator::{CARD_APPROVE, CARD_DECLINE};
@@ -239,9 +239,43 @@ async fn flow(protocol: AcquirerKind, mode: Mode) {
     let p: Payment = api.get(&format!("/payments/{}", started.payment.id)).await.json();
     assert_eq!(p.status, PaymentStatus::Pending);
     assert_eq!(loan(&mut api, &summary.id).await, after);
+    if protocol == AcquirerKind::Payler {
+        top_up(&b, &stack, &mut api, mode).await;
+    }
     report(&format!("payments e2e: {tag} ({mode:?}) paid, declined and a bare return in Chromium"));
     b.close().await;
     stack.stop().await;
+}
+
+/// A savings top-up from the contract's screen: the amount typed, the balance after shown by
+/// the ledger, paid at the bank, and the balance grown by exactly that.
+async fn top_up(b: &Browser, stack: &Stack, api: &mut ApiClient, mode: Mode) {
+    let c = &b.client;
+    let savings: SavingsView = api.get("/savings").await.json();
+    let s = savings.contracts.iter().find(|s| s.top_up_allowed && s.closed_on.is_none()).expect("a savings contract taking top-ups").clone();
+    assert_eq!(open(b, stack, "cabinet", mode).await, "ready");
+    let w = widget(c, mode).await;
+    heading(&w, "Здравствуйте, Мария Петровна!").await;
+    press(&w, "Сбережения").await;
+    press(&w, &format!("Договор № {}", s.number)).await;
+    heading(&w, &format!("Договор сбережений № {}", s.number)).await;
+    press(&w, "Пополнить").await;
+    heading(&w, &format!("Пополнение договора сбережений № {}", s.number)).await;
+    type_into(&w, "Сумма пополнения, ₽", "1 000").await;
+    let balance_after = plain(&format_rub(s.balance + 1_000 * 100));
+    eventually("the balance after the top-up", WAIT, || async {
+        let text = plain(&c.find(Locator::Css("body")).await.ok()?.text().await.ok()?);
+        text.contains(&balance_after).then_some(())
+    })
+    .await;
+    pay_at_the_bank(b, &w, &stack.shim.url, 1_000 * 100, CARD_APPROVE, "").await;
+    let w = settled(c, mode).await;
+    status_shows(&w, "оплачен").await;
+    status_shows(&w, "Платёж проведён по договору").await;
+    shot(b, "06-payler-top-up-paid").await;
+    let after: SavingsView = api.get("/savings").await.json();
+    let now = after.contracts.iter().find(|x| x.id == s.id).unwrap();
+    assert_eq!(now.balance, s.balance + 1_000 * 100);
 }
 
 #[tokio::test]
