@@ -13,6 +13,7 @@ pub mod http;
 pub mod org;
 pub mod payments;
 pub mod requests;
+pub mod signing;
 pub mod staff;
 pub mod storage;
 pub mod uploads;

@@ -733,6 +733,111 @@ pub fn render(spec: &DocSpec, stamp: &Stamp) -> Result<Vec<u8>, RenderError> {
     doc.finish().map_err(|e| RenderError(format!("{e:?}")))
 }
 
+// ---------------------------------------------------------------------------------------
+// A sheet: one page added to a document rather than a document of its own
+
+/// A single framed page, meant to be appended to an issued document (the signature stamp):
+/// a heading, label–value lines and a QR code with lines beside it. It has no organisation
+/// header and no «Стр. N из M» footer, because it joins a document that has both.
+pub(crate) struct Sheet<'a> {
+    pub heading: &'a str,
+    pub fields: &'a [(String, String)],
+    pub qr_url: &'a str,
+    /// Beside the QR code; a `true` flag sets the line in bold.
+    pub qr_lines: &'a [(String, bool)],
+    /// The sheet file's own metadata; a reader that appends the page keeps none of it.
+    pub made_at: OffsetDateTime,
+}
+
+/// The sheet's QR code is larger than a footer's: it is the way to the verify page.
+const SHEET_QR: f32 = 30.0 * MM;
+/// The frame stands this far outside the text.
+const SHEET_PAD: f32 = 8.0;
+
+/// Renders a [`Sheet`] as a one-page PDF/A-2u file with the same fonts as the documents, so
+/// its text extracts the same way. Untagged: the page is lifted out of this file on its own,
+/// and a structure tree could not come along with it.
+pub(crate) fn render_sheet(sheet: &Sheet) -> Result<Vec<u8>, RenderError> {
+    let faces = &*FACES;
+    let qr = QrCode::with_error_correction_level(sheet.qr_url.as_bytes(), EcLevel::M)
+        .map_err(|e| RenderError(format!("QR code: {e}")))?;
+
+    let mut l = Layouter::new(faces);
+    l.y = TOP + SHEET_PAD;
+    l.title(sheet.heading);
+    l.meta(sheet.fields);
+    let qr_top = l.y;
+    let text_x = LEFT + SHEET_QR + 12.0;
+    let text_w = RIGHT - text_x;
+    let mut y = qr_top + 2.0;
+    let mut link_line = None;
+    for (text, bold) in sheet.qr_lines {
+        let style = if *bold { Style::bold(BODY) } else { Style::regular(SMALL) };
+        for line in faces.wrap(text, style.size, style.bold, text_w) {
+            let lh = style.size * 1.35;
+            if link_line.is_none() && line.contains(sheet.qr_url) {
+                link_line = Some((y, faces.width(&line, style.size, style.bold), lh));
+            }
+            l.text(text_x, baseline(y, style.size, 1.35), style, &line);
+            y += lh;
+        }
+        y += 2.0;
+    }
+    let bottom = (qr_top + SHEET_QR).max(y) + SHEET_PAD;
+    let (x0, x1, y0) = (LEFT - SHEET_PAD, RIGHT + SHEET_PAD, TOP);
+    l.hrule(x0, y0, x1 - x0, 0.8, INK);
+    l.hrule(x0, bottom, x1 - x0, 0.8, INK);
+    l.vrule(x0, y0, bottom - y0, 0.8, INK);
+    l.vrule(x1, y0, bottom - y0, 0.8, INK);
+    if l.pages.len() != 1 {
+        return Err(RenderError("the sheet does not fit on one page".into()));
+    }
+
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A2_U)
+        .finish()
+        .map_err(|e| RenderError(format!("{e:?}")))?;
+    let mut doc =
+        Document::new_with(SerializeSettings { configuration, enable_tagging: false, ..Default::default() });
+    let t = sheet.made_at.to_offset(time::UtcOffset::UTC);
+    doc.set_metadata(
+        Metadata::new()
+            .title(sheet.heading.to_owned())
+            .creator("kabinet".to_owned())
+            .language("ru".to_owned())
+            .creation_date(
+                DateTime::new(t.year() as u16)
+                    .month(t.month().into())
+                    .day(t.day())
+                    .hour(t.hour())
+                    .minute(t.minute())
+                    .second(t.second())
+                    .utc_offset_hour(0),
+            ),
+    );
+    let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| RenderError("page size".into()))?;
+    let mut page = doc.start_page_with(settings);
+    let mut s = page.surface();
+    for op in &l.pages[0] {
+        match op {
+            Op::Text { x, y, style, text } => draw_text(&mut s, faces, *x, *y, *style, text),
+            Op::Box { x, y, w, h, luma } => draw_box(&mut s, *x, *y, *w, *h, *luma),
+        }
+    }
+    draw_qr(&mut s, &qr, LEFT, qr_top, SHEET_QR);
+    s.finish();
+    let mut links = vec![(LEFT, qr_top, SHEET_QR, SHEET_QR)];
+    links.extend(link_line.map(|(y, w, h)| (text_x, y, w, h)));
+    for (x, y, w, h) in links {
+        if let Some(rect) = Rect::from_xywh(x, y, w, h) {
+            let target = Target::Action(Action::Link(LinkAction::new(sheet.qr_url.to_owned())));
+            page.add_annotation(Annotation::new_link(LinkAnnotation::new(rect, target), Some("Проверить подпись".to_owned())));
+        }
+    }
+    page.finish();
+    doc.finish().map_err(|e| RenderError(format!("{e:?}")))
+}
+
 #[cfg(test)]
 mod tests {
     use kabinet_api::cabinet::{format_rub, ContractStatus, DocumentKind, DocumentQuery, LoanOperationKind};

@@ -1,0 +1,3 @@
+//! Simple electronic signature (ПЭП) by SMS code: for now the stamp added to a signed document.
+
+pub mod stamp;
