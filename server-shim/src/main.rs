@@ -1,5 +1,5 @@
-//! kabinet-shim command line: `serve` (default), the operator's `audit` commands, the
-//! built-in ledger's `ledger` commands and the staff's `staff` commands.
+//! kabinet-shim command line: `serve` (default), the operator's `audit` and `evidence` commands,
+//! the built-in ledger's `ledger` commands and the staff's `staff` commands.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +31,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Evidence packages of signed documents.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Print the effective configuration's validation result.
     CheckConfig,
     /// The built-in ledger: clients, products, loans, savings, contributions, payments.
@@ -59,6 +64,19 @@ enum AuditCommand {
     Keygen,
 }
 
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Check a package offline: every file against the signed manifest, the journal rows' chain,
+    /// the stamp against the original; names the first problem.
+    Verify {
+        /// The package (.zip).
+        zip: PathBuf,
+        /// The organisation's public key (64 hex); without it only the package's own key is used.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref()) {
@@ -77,6 +95,7 @@ fn main() -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Audit { command } => audit(config, command).await,
+            Command::Evidence { command } => evidence(command),
             Command::Ledger { command } => ledger(config, command).await,
             Command::Staff { command } => staff(config, command).await,
         }
@@ -178,6 +197,25 @@ async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<ExitCode
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+    }
+}
+
+fn evidence(command: EvidenceCommand) -> anyhow::Result<ExitCode> {
+    let EvidenceCommand::Verify { zip, public_key } = command;
+    let key = match public_key {
+        Some(hex) => Some(kabinet_shim::audit::parse_public_key(&hex).map_err(anyhow::Error::msg)?.to_bytes()),
+        None => None,
+    };
+    let bytes = std::fs::read(&zip).map_err(|e| anyhow::anyhow!("{}: {e}", zip.display()))?;
+    match kabinet_shim::signing::evidence::verify(&bytes, key.as_ref()) {
+        Ok(package) => {
+            println!("OK: {package}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problem) => {
+            println!("FAILED: {problem}");
+            Ok(ExitCode::from(1))
         }
     }
 }

@@ -581,3 +581,92 @@ mod crash {
         );
     }
 }
+
+/// `evidence verify` on a package built in-process: passes it with the organisation's key, and
+/// names the file when one byte of it changes.
+#[test]
+fn evidence_verify_passes_a_real_package_and_names_a_changed_file() {
+    use kabinet_shim::audit::{AuditRow, CheckpointSigner};
+    use kabinet_shim::signing::evidence::{build, EvidenceParts, Subject};
+    use sha2::{Digest, Sha256};
+
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("org.key");
+    std::fs::write(&key_path, "42".repeat(32)).unwrap();
+    let signer = CheckpointSigner::load(&key_path).unwrap();
+
+    let mut prev = kabinet_shim::audit::GENESIS_HASH.to_owned();
+    let journal_rows = (1..=4)
+        .map(|seq| {
+            let mut r = AuditRow {
+                seq,
+                at: format!("2026-03-02T09:15:0{seq}.000000Z"),
+                division: "Офис №1".into(),
+                client_id: "1001".into(),
+                client_name: "Соколова Ольга Игоревна".into(),
+                session_id: "s-1".into(),
+                ip: "31.170.186.62".into(),
+                event: "sms_sent".into(),
+                subject: "БКИ-2026/0042".into(),
+                description: String::new(),
+                prev_hash: prev.clone(),
+                hash: String::new(),
+            };
+            r.hash = r.compute_hash();
+            prev = r.hash.clone();
+            r
+        })
+        .collect();
+    let original = b"%PDF-1.7\n%%EOF\n".to_vec();
+    let parts = EvidenceParts {
+        subject: Subject {
+            document_id: "doc-42".into(),
+            document_number: "БКИ-2026/0042".into(),
+            document_title: "Согласие на запрос в БКИ".into(),
+            signed_at: "2026-03-02T09:15:04.000000Z".into(),
+            client_id: "1001".into(),
+            original_sha256: hex::encode(Sha256::digest(&original)),
+        },
+        stamped_pdf: [original.as_slice(), b"2 0 obj <<>> endobj\n%%EOF\n"].concat(),
+        original_pdf: original,
+        agreement_text: "Соглашение о ПЭП, версия 3".into(),
+        agreement_acceptance: serde_json::json!({"version": 3}),
+        sms_send_response: "{\"id\":\"sim-1\"}".into(),
+        sms_delivery_status: "{\"status\":1}".into(),
+        journal_rows,
+        phone_confirmation: serde_json::json!([]),
+    };
+    let zip = build(&parts, &signer).unwrap();
+    let good = dir.path().join("evidence.zip");
+    std::fs::write(&good, &zip).unwrap();
+    let public_key = hex::encode(signer.verifying_key().as_bytes());
+
+    let (code, out, err) = shim(dir.path(), &["evidence", "verify", good.to_str().unwrap(), "--public-key", &public_key]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("OK: 7 files match the manifest"), "{out}");
+    assert!(out.contains("journal rows 1..4"), "{out}");
+
+    // The same package rezipped with one bit of the agreement's text flipped.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.as_slice())).unwrap();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        if f.name().unwrap() == "agreement.txt" {
+            bytes[0] ^= 0x01;
+        }
+        w.start_file(f.name().unwrap().into_owned(), zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut w, &bytes).unwrap();
+    }
+    let bad = dir.path().join("tampered.zip");
+    std::fs::write(&bad, w.finish().unwrap().into_inner()).unwrap();
+    let (code, out, _) = shim(dir.path(), &["evidence", "verify", bad.to_str().unwrap(), "--public-key", &public_key]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.trim(), "FAILED: agreement.txt: size or SHA-256 differs from the manifest (file changed)");
+
+    // Another organisation's key does not vouch for it.
+    let (code, out, _) = shim(dir.path(), &["evidence", "verify", good.to_str().unwrap(), "--public-key", &"11".repeat(32)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("FAILED: the manifest is signed by key "), "{out}");
+}

@@ -100,6 +100,13 @@ impl CheckpointSigner {
         self.key.verifying_key()
     }
 
+    /// Signs a document of another kind than a checkpoint (an evidence manifest): Ed25519 over
+    /// `domain`, a newline and `bytes`. The domain keeps every kind of signature from passing for
+    /// another (checkpoints sign «kabinet-audit-checkpoint/v1\n…»).
+    pub fn sign_document(&self, domain: &str, bytes: &[u8]) -> [u8; 64] {
+        self.key.sign(&domain_message(domain, bytes)).to_bytes()
+    }
+
     pub fn sign(&self, seq: i64, hash: &str, at: &str) -> Checkpoint {
         let sig = self.key.sign(&Checkpoint::message(seq, hash, at));
         Checkpoint {
@@ -110,6 +117,22 @@ impl CheckpointSigner {
             signature: base64::engine::general_purpose::STANDARD.encode(sig.to_bytes()),
         }
     }
+}
+
+fn domain_message(domain: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(domain.len() + 1 + bytes.len());
+    m.extend_from_slice(domain.as_bytes());
+    m.push(b'\n');
+    m.extend_from_slice(bytes);
+    m
+}
+
+/// Checks a signature made by [`CheckpointSigner::sign_document`].
+pub fn verify_document(key: &VerifyingKey, domain: &str, bytes: &[u8], signature: &[u8]) -> bool {
+    let Ok(sig) = Signature::from_slice(signature) else {
+        return false;
+    };
+    key.verify(&domain_message(domain, bytes), &sig).is_ok()
 }
 
 /// Parses a public key given as 64 hex characters.

@@ -12,7 +12,9 @@ use sha2::{Digest, Sha256};
 use crate::clock::{format_utc, Clock};
 use crate::storage::{AuditAppendError, Store};
 
-pub use checkpoint::{key_id, parse_public_key, Checkpoint, CheckpointError, CheckpointLog, CheckpointSigner};
+pub use checkpoint::{
+    key_id, parse_public_key, verify_document, Checkpoint, CheckpointError, CheckpointLog, CheckpointSigner,
+};
 pub use verify::{verify_journal, Problem, VerifyReport};
 
 /// prev_hash of the first row.
