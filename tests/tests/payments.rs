@@ -174,6 +174,13 @@ async fn pays_an_installment(db: Db, protocol: AcquirerKind) {
     assert!(text.contains(&kabinet_api::cabinet::format_rub(preview.amount)), "{text}");
     assert!(text.contains("Квитанция"), "{text}");
 
+    // A malformed status request gets the API's error body, not a framework's text.
+    for bad in ["?wait=soon", "?status=lost", "?posted=maybe", "?wait=5&colour=red"] {
+        let r = c.get(&format!("/payments/{}{bad}", started.payment.id)).await;
+        assert_eq!(r.err(), (400, ErrorCode::BadRequest), "{bad}");
+    }
+    assert_eq!(c.get("/payments/not-a-payment-of-yours").await.err(), (404, ErrorCode::NotFound));
+
     // Another client sees none of it.
     let mut other = env.register(SERGEY, SERGEY_PHONE).await;
     for path in [format!("/payments/{}", started.payment.id), format!("/payments/{}/receipt", started.payment.id)] {

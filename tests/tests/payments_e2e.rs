@@ -273,6 +273,20 @@ async fn top_up(b: &Browser, stack: &Stack, api: &mut ApiClient, mode: Mode) {
     status_shows(&w, "оплачен").await;
     status_shows(&w, "Платёж проведён по договору").await;
     shot(b, "06-payler-top-up-paid").await;
+    // The history: every card payment with its status, a receipt for the paid ones.
+    let w = widget(c, mode).await;
+    press(&w, "Все платежи").await;
+    heading(&w, "Платежи").await;
+    eventually("the payments listed", WAIT, || async {
+        let items = match &w {
+            Scope::Shadow(_, root) => root.find_all(Locator::Css("li.kb-payment")).await.ok()?,
+            Scope::Page(page) => page.find_all(Locator::Css("li.kb-payment")).await.ok()?,
+        };
+        // Paid, declined and left pending on the loan, and the top-up.
+        (items.len() == 4).then_some(())
+    })
+    .await;
+    shot(b, "07-payler-history").await;
     let after: SavingsView = api.get("/savings").await.json();
     let now = after.contracts.iter().find(|x| x.id == s.id).unwrap();
     assert_eq!(now.balance, s.balance + 1_000 * 100);

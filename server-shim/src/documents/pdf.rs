@@ -661,6 +661,27 @@ impl Footer {
     }
 }
 
+/// A UTC instant as PDF metadata takes it.
+fn pdf_time(t: OffsetDateTime) -> DateTime {
+    DateTime::new(t.year() as u16)
+        .month(t.month().into())
+        .day(t.day())
+        .hour(t.hour())
+        .minute(t.minute())
+        .second(t.second())
+        .utc_offset_hour(0)
+}
+
+/// Draws a laid-out page's text and boxes.
+fn draw_ops(s: &mut Surface, faces: &Faces, ops: &[Op]) {
+    for op in ops {
+        match op {
+            Op::Text { x, y, style, text } => draw_text(s, faces, *x, *y, *style, text),
+            Op::Box { x, y, w, h, luma } => draw_box(s, *x, *y, *w, *h, *luma),
+        }
+    }
+}
+
 pub fn render(spec: &DocSpec, stamp: &Stamp) -> Result<Vec<u8>, RenderError> {
     let faces = &*FACES;
     let pages = layout(spec, faces);
@@ -682,15 +703,7 @@ pub fn render(spec: &DocSpec, stamp: &Stamp) -> Result<Vec<u8>, RenderError> {
             .authors(vec![spec.org.legal_name.clone()])
             .creator("kabinet".to_owned())
             .language("ru".to_owned())
-            .creation_date(
-                DateTime::new(t.year() as u16)
-                    .month(t.month().into())
-                    .day(t.day())
-                    .hour(t.hour())
-                    .minute(t.minute())
-                    .second(t.second())
-                    .utc_offset_hour(0),
-            ),
+            .creation_date(pdf_time(t)),
     );
 
     let total = pages.len();
@@ -698,12 +711,7 @@ pub fn render(spec: &DocSpec, stamp: &Stamp) -> Result<Vec<u8>, RenderError> {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| RenderError("page size".into()))?;
         let mut page = doc.start_page_with(settings);
         let mut s = page.surface();
-        for op in ops {
-            match op {
-                Op::Text { x, y, style, text } => draw_text(&mut s, faces, *x, *y, *style, text),
-                Op::Box { x, y, w, h, luma } => draw_box(&mut s, *x, *y, *w, *h, *luma),
-            }
-        }
+        draw_ops(&mut s, faces, ops);
         // Footer: the rule, the QR code, the link and code beside it, the page number.
         draw_box(&mut s, LEFT, FOOTER_RULE - 0.25, WIDTH, 0.5, LINE);
         draw_qr(&mut s, &qr, LEFT, QR_TOP, QR_SIZE);
@@ -805,25 +813,12 @@ pub(crate) fn render_sheet(sheet: &Sheet) -> Result<Vec<u8>, RenderError> {
             .title(sheet.heading.to_owned())
             .creator("kabinet".to_owned())
             .language("ru".to_owned())
-            .creation_date(
-                DateTime::new(t.year() as u16)
-                    .month(t.month().into())
-                    .day(t.day())
-                    .hour(t.hour())
-                    .minute(t.minute())
-                    .second(t.second())
-                    .utc_offset_hour(0),
-            ),
+            .creation_date(pdf_time(t)),
     );
     let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| RenderError("page size".into()))?;
     let mut page = doc.start_page_with(settings);
     let mut s = page.surface();
-    for op in &l.pages[0] {
-        match op {
-            Op::Text { x, y, style, text } => draw_text(&mut s, faces, *x, *y, *style, text),
-            Op::Box { x, y, w, h, luma } => draw_box(&mut s, *x, *y, *w, *h, *luma),
-        }
-    }
+    draw_ops(&mut s, faces, &l.pages[0]);
     draw_qr(&mut s, &qr, LEFT, qr_top, SHEET_QR);
     s.finish();
     let mut links = vec![(LEFT, qr_top, SHEET_QR, SHEET_QR)];

@@ -674,6 +674,17 @@ impl Payments {
         Ok(())
     }
 
+    /// Takes a posting off the outbox for good, saying why; a person looks at it from there.
+    async fn stop_posting(&self, payment_id: &str, why: &str) -> Result<(), PaymentsError> {
+        sqlx::query("UPDATE payment_outbox SET failed_at = $1, last_error = $2 WHERE payment_id = $3")
+            .bind(self.now())
+            .bind(why)
+            .bind(payment_id)
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Posts one confirmed payment to accounting if its outbox row is due and free. Returns
     /// whether it was posted now.
     pub async fn post_one(&self, payment_id: &str) -> Result<bool, PaymentsError> {
@@ -693,12 +704,7 @@ impl Payments {
         let Some(row) = self.by_id(payment_id).await? else { return Ok(false) };
         if row.status != "paid" {
             // Returned to the card before it was posted: there is nothing to post.
-            sqlx::query("UPDATE payment_outbox SET failed_at = $1, last_error = $2 WHERE payment_id = $3")
-                .bind(now)
-                .bind(format!("not posted: the payment is {}", row.status))
-                .bind(payment_id)
-                .execute(self.store.pool())
-                .await?;
+            self.stop_posting(payment_id, &format!("not posted: the payment is {}", row.status)).await?;
             return Ok(false);
         }
         let outbox = sqlx::query("SELECT attempts, confirm_journaled FROM payment_outbox WHERE payment_id = $1")
@@ -749,12 +755,7 @@ impl Payments {
                 // Accounting will not take it as it is: retrying changes nothing. The money is
                 // the client's; a person must post it by hand.
                 tracing::error!(payment = %row.id, ?code, "accounting refused a paid card payment; post it by hand");
-                sqlx::query("UPDATE payment_outbox SET failed_at = $1, last_error = $2 WHERE payment_id = $3")
-                    .bind(self.now())
-                    .bind(format!("refused: {code:?}"))
-                    .bind(payment_id)
-                    .execute(self.store.pool())
-                    .await?;
+                self.stop_posting(payment_id, &format!("refused: {code:?}")).await?;
                 self.record(row.journal_entry(&self.division, EventKind::PaymentPostingFailed).description(format!(
                     "Учётная система не приняла оплаченный платёж ({code:?}); нужно провести вручную"
                 )))

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -170,8 +171,10 @@ async fn one(
     ClientIp(ip): ClientIp,
     CurrentSession(session): CurrentSession,
     Path(id): Path<String>,
-    Query(q): Query<WaitQuery>,
+    q: Result<Query<WaitQuery>, QueryRejection>,
 ) -> Result<Json<Payment>, AppError> {
+    // A malformed query is answered with the API's own error body, like every other refusal.
+    let Query(q) = q.map_err(|_| AppError::Client(ErrorCode::BadRequest))?;
     let reader = Reader::new(&state, session, ip).await?;
     let payments = state.payments().clone();
     let mut changes = payments.subscribe();
