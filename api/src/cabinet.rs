@@ -384,10 +384,15 @@ pub enum DocumentKind {
     InterestIncomeCertificate,
     /// A paid card payment's receipt (квитанция); issued from the payment, not the contract.
     PaymentReceipt,
+    /// A document the organisation sends the client to sign (consent, offer, application form);
+    /// issued from a template, not from a contract's page.
+    ForSignature,
+    /// A signed document: the original with the simple-electronic-signature stamp appended.
+    Signed,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 7] = [
+    pub const ALL: [DocumentKind; 9] = [
         Self::Schedule,
         Self::Act,
         Self::DebtCertificate,
@@ -395,6 +400,8 @@ impl DocumentKind {
         Self::InterestPaidCertificate,
         Self::InterestIncomeCertificate,
         Self::PaymentReceipt,
+        Self::ForSignature,
+        Self::Signed,
     ];
 
     /// Its path segment.
@@ -407,6 +414,8 @@ impl DocumentKind {
             Self::InterestPaidCertificate => "interest-paid-certificate",
             Self::InterestIncomeCertificate => "interest-income-certificate",
             Self::PaymentReceipt => "payment-receipt",
+            Self::ForSignature => "for-signature",
+            Self::Signed => "signed",
         }
     }
 

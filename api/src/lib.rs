@@ -8,6 +8,7 @@ pub mod messages;
 pub mod payments;
 pub mod phone;
 pub mod requests;
+pub mod signing;
 
 pub use phone::Phone;
 
@@ -183,6 +184,16 @@ pub enum ErrorCode {
     TopUpNotAllowed,
     /// The page to come back to after paying is not on a site the organisation allows.
     ReturnUrlNotAllowed,
+    /// Signing needs the agreement on the simple electronic signature accepted first (A30).
+    AgreementRequired,
+    /// The agreement's text changed since the client was shown it: show the new text.
+    AgreementOutdated,
+    /// The document's bytes are not the ones the code was sent for: nothing is signed.
+    DocumentChanged,
+    /// The document is signed already.
+    AlreadySigned,
+    /// The organisation withdrew the document; it can no longer be signed.
+    DocumentWithdrawn,
 }
 
 /// Whether a text a person typed holds characters no keyboard makes: control characters
@@ -205,7 +216,8 @@ impl ErrorCode {
             Unauthenticated | InvalidCredentials => 401,
             RateLimited => 429,
             SamePhone | PhoneTaken | DocumentNotAvailable | RequestInProgress | ContractClosed | PaymentAmountChanged
-            | NothingToPay | TopUpNotAllowed => 409,
+            | NothingToPay | TopUpNotAllowed | AgreementRequired | AgreementOutdated | DocumentChanged | AlreadySigned
+            | DocumentWithdrawn => 409,
             ReturnUrlNotAllowed => 422,
             IdempotencyKeyRequired => 400,
             FileTypeNotAllowed | FileTypeMismatch | FileUnsafe => 415,
@@ -288,6 +300,15 @@ impl ErrorCode {
             ErrorCode::NothingToPay => "Сейчас нечего оплачивать: задолженности нет.",
             ErrorCode::TopUpNotAllowed => "Этот сберегательный договор нельзя пополнить.",
             ErrorCode::ReturnUrlNotAllowed => "Оплата с этой страницы не разрешена.",
+            ErrorCode::AgreementRequired => {
+                "Чтобы подписывать документы кодом из SMS, сначала примите соглашение об использовании простой электронной подписи."
+            }
+            ErrorCode::AgreementOutdated => "Текст соглашения изменился. Прочитайте новую редакцию и примите её.",
+            ErrorCode::DocumentChanged => {
+                "Документ изменился после отправки кода, поэтому он не подписан. Откройте документ заново и запросите новый код."
+            }
+            ErrorCode::AlreadySigned => "Этот документ уже подписан.",
+            ErrorCode::DocumentWithdrawn => "Организация отозвала этот документ, подписать его нельзя.",
         }
     }
 
@@ -356,6 +377,15 @@ impl ErrorCode {
             ErrorCode::NothingToPay => "There is nothing to pay now: no debt is due.",
             ErrorCode::TopUpNotAllowed => "This savings contract cannot be topped up.",
             ErrorCode::ReturnUrlNotAllowed => "Payments are not allowed from this page.",
+            ErrorCode::AgreementRequired => {
+                "To sign documents with an SMS code, first accept the agreement on the simple electronic signature."
+            }
+            ErrorCode::AgreementOutdated => "The agreement's text has changed. Read the new version and accept it.",
+            ErrorCode::DocumentChanged => {
+                "The document changed after the code was sent, so it was not signed. Open it again and ask for a new code."
+            }
+            ErrorCode::AlreadySigned => "This document is already signed.",
+            ErrorCode::DocumentWithdrawn => "The organisation withdrew this document; it can no longer be signed.",
         }
     }
 }

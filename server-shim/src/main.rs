@@ -151,7 +151,23 @@ async fn staff(config: Config, command: kabinet_shim::staff::StaffCommand) -> an
     with_store(&config, "staff", async |store| {
         let ledger = kabinet_shim::accounting::ledger::Ledger::new(store.clone());
         let journal = Journal::new(store.clone(), std::sync::Arc::new(SystemClock));
-        let desk = kabinet_shim::staff::Desk { ledger: &ledger, journal: &journal, division: &config.org.division };
+        let clock: std::sync::Arc<dyn kabinet_shim::clock::Clock> = std::sync::Arc::new(SystemClock);
+        let signing = kabinet_shim::signing::Signing::new(
+            store.clone(),
+            journal.clone(),
+            clock,
+            config.org.clone(),
+            &config.public_url,
+        );
+        // Only evidence packages need the key; every other command works without it.
+        let key = CheckpointSigner::load(&config.audit.signing_key_path).ok();
+        let desk = kabinet_shim::staff::Desk {
+            ledger: &ledger,
+            journal: &journal,
+            division: &config.org.division,
+            signing: &signing,
+            key: key.as_ref(),
+        };
         kabinet_shim::staff::run(&desk, command, time::OffsetDateTime::now_utc()).await
     })
     .await

@@ -295,7 +295,7 @@ async fn four_kinds_of_application_reach_accounting_and_staff_answer() {
     // Staff move the loan application on; the client sees the status and the comment.
     let l = ledger(&env);
     let division = env.shim.state.orgs().lookup().division.clone();
-    let desk = Desk { ledger: &l, journal: env.shim.state.journal(), division: &division };
+    let desk = Desk { ledger: &l, journal: env.shim.state.journal(), division: &division, signing: env.shim.state.signing(), key: None };
     let out = staff::run(&desk, StaffCommand::Applications { client: Some(CLIENT.into()) }, env.shim.state.now()).await.unwrap();
     assert!(out.contains(&made[0].number), "{out}");
     for (status, comment) in [(StatusArg::UnderReview, None), (StatusArg::Approved, Some("Ждём вас в офисе с паспортом"))] {
@@ -556,7 +556,7 @@ async fn a_message_with_files_goes_out_and_a_reply_with_a_file_comes_back() {
     // Staff read it and answer with a payment slip (ПД-4) as a PDF.
     let l = ledger(&env);
     let division = env.shim.state.orgs().lookup().division.clone();
-    let desk = Desk { ledger: &l, journal: env.shim.state.journal(), division: &division };
+    let desk = Desk { ledger: &l, journal: env.shim.state.journal(), division: &division, signing: env.shim.state.signing(), key: None };
     let seen = staff::run(&desk, StaffCommand::Messages { client: "demo-0001".into(), operator: "Коротков Е. Ю.".into() }, env.shim.state.now())
         .await
         .unwrap();

@@ -222,7 +222,7 @@ async fn flow() {
     // Staff approve the loan application; «Обновить» shows it.
     let ledger = Ledger::new(stack.shim.state.store().clone());
     let division = stack.shim.state.orgs().lookup().division.clone();
-    let desk = Desk { ledger: &ledger, journal: stack.shim.state.journal(), division: &division };
+    let desk = Desk { ledger: &ledger, journal: stack.shim.state.journal(), division: &division, signing: stack.shim.state.signing(), key: None };
     staff::run(
         &desk,
         StaffCommand::Status {

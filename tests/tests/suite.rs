@@ -13,5 +13,6 @@ mod payments_e2e;
 mod requests;
 mod requests_e2e;
 mod signin_e2e;
+mod signing;
 mod sms;
 mod store;

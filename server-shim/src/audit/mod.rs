@@ -84,6 +84,18 @@ pub enum EventKind {
     /// A bank callback was not believed (bad or missing checksum, unknown order, another
     /// amount); the raw body is kept in payment_callbacks.
     PaymentCallbackRejected,
+    /// Staff sent a document to the client's cabinet for signature (its SHA-256 fixed).
+    SignatureRequested,
+    /// Staff withdrew a document before it was signed.
+    SignatureWithdrawn,
+    /// The client accepted the agreement on using the simple electronic signature.
+    SignatureAgreementAccepted,
+    /// The client signed a document with the SMS code (the seed's «… подписано»).
+    DocumentSigned,
+    /// Signing was refused for a reason other than the code (the document's bytes changed).
+    SignatureRefused,
+    /// Staff exported a signature's evidence package or printed the stamped document.
+    SignatureEvidenceExported,
 }
 
 impl EventKind {
@@ -123,6 +135,12 @@ impl EventKind {
             EventKind::PaymentPosted => "payment_posted",
             EventKind::PaymentPostingFailed => "payment_posting_failed",
             EventKind::PaymentCallbackRejected => "payment_callback_rejected",
+            EventKind::SignatureRequested => "signature_requested",
+            EventKind::SignatureWithdrawn => "signature_withdrawn",
+            EventKind::SignatureAgreementAccepted => "signature_agreement_accepted",
+            EventKind::DocumentSigned => "document_signed",
+            EventKind::SignatureRefused => "signature_refused",
+            EventKind::SignatureEvidenceExported => "signature_evidence_exported",
         }
     }
 
@@ -162,6 +180,12 @@ impl EventKind {
             "payment_posted" => "Платёж проведён в учётной системе",
             "payment_posting_failed" => "Платёж не принят учётной системой",
             "payment_callback_rejected" => "Уведомление банка отклонено",
+            "signature_requested" => "Документ отправлен на подпись",
+            "signature_withdrawn" => "Документ отозван с подписи",
+            "signature_agreement_accepted" => "Принято соглашение об использовании простой электронной подписи",
+            "document_signed" => "Сообщение личного кабинета подписано",
+            "signature_refused" => "Подписание документа отклонено",
+            "signature_evidence_exported" => "Выгрузка сведений о подписании",
             _ => "Событие",
         }
     }

@@ -18,6 +18,8 @@ pub enum Purpose {
     PhoneOld,
     /// Phone change: the code sent to the new number.
     PhoneNew,
+    /// Signing a document; the code is also bound to the document's id and SHA-256 (A8, A31).
+    Sign,
 }
 
 impl Purpose {
@@ -27,6 +29,7 @@ impl Purpose {
             Purpose::Reset => "reset",
             Purpose::PhoneOld => "phone_old",
             Purpose::PhoneNew => "phone_new",
+            Purpose::Sign => "sign",
         }
     }
 
@@ -37,6 +40,7 @@ impl Purpose {
             Purpose::Reset => "восстановление пароля",
             Purpose::PhoneOld => "смена номера (старый номер)",
             Purpose::PhoneNew => "смена номера (новый номер)",
+            Purpose::Sign => "подписание документа",
         }
     }
 }
@@ -81,6 +85,8 @@ pub struct Codes {
 /// A freshly issued code, to be put into the SMS and forgotten.
 pub struct Issued {
     pub code: String,
+    /// Its row, to attach what is learnt after sending ([`Codes::set_payload`]).
+    pub id: i64,
 }
 
 impl Codes {
@@ -101,12 +107,20 @@ impl Codes {
         }
     }
 
-    fn hash(&self, purpose: Purpose, phone: &Phone, code: &str) -> String {
+    /// The stored form of a code. `binding` ties it to what it authorises beyond purpose and
+    /// phone (a document's id and hash); empty for codes that authorise nothing more, whose
+    /// hash is then exactly what it was before bindings existed.
+    fn hash(&self, purpose: Purpose, phone: &Phone, binding: &str, code: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
         mac.update(purpose.as_str().as_bytes());
         mac.update(b"\x1f");
         mac.update(phone.as_e164().as_bytes());
         mac.update(b"\x1f");
+        if !binding.is_empty() {
+            mac.update(b"binding\x1e");
+            mac.update(binding.as_bytes());
+            mac.update(b"\x1f");
+        }
         mac.update(code.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -122,9 +136,45 @@ impl Codes {
 
     /// Stores a new code for (purpose, phone); any earlier one for the pair stops working.
     pub async fn issue(&self, purpose: Purpose, phone: &Phone, payload: &str, now: i64) -> Result<Issued, sqlx::Error> {
+        self.issue_bound(purpose, phone, "", payload, now).await
+    }
+
+    /// [`Codes::issue`] for a code that is good only for `binding` as well: checking it with
+    /// any other binding fails as a wrong code would.
+    pub async fn issue_bound(
+        &self,
+        purpose: Purpose,
+        phone: &Phone,
+        binding: &str,
+        payload: &str,
+        now: i64,
+    ) -> Result<Issued, sqlx::Error> {
         let code = Self::generate();
-        self.insert(purpose, phone, &self.hash(purpose, phone, &code), payload, now).await?;
-        Ok(Issued { code })
+        let id = self.insert(purpose, phone, &self.hash(purpose, phone, binding, &code), payload, now).await?;
+        Ok(Issued { code, id })
+    }
+
+    /// Replaces the pending step's data of a code (e.g. with the SMS that carried it).
+    pub async fn set_payload(&self, id: i64, payload: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE sms_codes SET payload = $1 WHERE id = $2").bind(payload).bind(id).execute(self.store.pool()).await?;
+        Ok(())
+    }
+
+    /// The payload of the latest code for (purpose, phone), without counting an attempt: what
+    /// it was sent for, so a flow can say «sent for another document» rather than «wrong code».
+    pub async fn latest_payload(&self, purpose: Purpose, phone: &Phone) -> Result<Option<String>, sqlx::Error> {
+        let row = sqlx::query("SELECT payload FROM sms_codes WHERE phone = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1")
+            .bind(phone.as_e164())
+            .bind(purpose.as_str())
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// The stored hash of a code row, for the signature's evidence (A31: `code_hash`).
+    pub async fn stored_hash(&self, id: i64) -> Result<Option<String>, sqlx::Error> {
+        let row = sqlx::query("SELECT code_hash FROM sms_codes WHERE id = $1").bind(id).fetch_optional(self.store.pool()).await?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     /// Stores a code nobody knows, so that a phone with nothing to send to behaves exactly
@@ -132,13 +182,13 @@ impl Codes {
     pub async fn issue_decoy(&self, purpose: Purpose, phone: &Phone, now: i64) -> Result<(), sqlx::Error> {
         let mut unknowable = [0u8; 32];
         getrandom::fill(&mut unknowable).expect("the OS random source works");
-        self.insert(purpose, phone, &hex::encode(unknowable), "", now).await
+        self.insert(purpose, phone, &hex::encode(unknowable), "", now).await.map(|_| ())
     }
 
-    async fn insert(&self, purpose: Purpose, phone: &Phone, hash: &str, payload: &str, now: i64) -> Result<(), sqlx::Error> {
-        sqlx::query(
+    async fn insert(&self, purpose: Purpose, phone: &Phone, hash: &str, payload: &str, now: i64) -> Result<i64, sqlx::Error> {
+        let row = sqlx::query(
             "INSERT INTO sms_codes (purpose, phone, code_hash, created_at, expires_at, attempts, payload) \
-             VALUES ($1, $2, $3, $4, $5, 0, $6)",
+             VALUES ($1, $2, $3, $4, $5, 0, $6) RETURNING id",
         )
         .bind(purpose.as_str())
         .bind(phone.as_e164())
@@ -146,9 +196,9 @@ impl Codes {
         .bind(now)
         .bind(now + self.ttl_secs)
         .bind(payload)
-        .execute(self.store.pool())
+        .fetch_one(self.store.pool())
         .await?;
-        Ok(())
+        Ok(row.get(0))
     }
 
     /// Checks `code` against the latest code for (purpose, phone). The attempt is counted
@@ -162,7 +212,7 @@ impl Codes {
         code: &str,
         now: i64,
     ) -> Result<Result<String, Refusal>, sqlx::Error> {
-        match self.check(purpose, phone, code, now).await? {
+        match self.check(purpose, phone, "", code, now).await? {
             Ok(checked) => self.consume(checked, now).await,
             Err(r) => Ok(Err(r)),
         }
@@ -171,10 +221,12 @@ impl Codes {
     /// The first half of [`Codes::verify`]: counts the attempt and compares, without using
     /// the code up. A flow that needs two codes checks both, then consumes both, so a typo in
     /// the second does not spend the first.
+    /// `binding` must be the one the code was issued with ("" for unbound codes).
     pub async fn check(
         &self,
         purpose: Purpose,
         phone: &Phone,
+        binding: &str,
         code: &str,
         now: i64,
     ) -> Result<Result<Checked, Refusal>, sqlx::Error> {
@@ -204,7 +256,7 @@ impl Codes {
             return Ok(Err(Refusal::Expired));
         }
         let well_formed = code.len() == kabinet_api::auth::CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit());
-        let given = self.hash(purpose, phone, code);
+        let given = self.hash(purpose, phone, binding, code);
         if !well_formed || !bool::from(given.as_bytes().ct_eq(stored.as_bytes())) {
             return Ok(Err(Refusal::Invalid));
         }
@@ -228,7 +280,7 @@ impl Codes {
 /// A code that matched and is not used yet; [`Codes::consume`] uses it up.
 #[derive(Debug)]
 pub struct Checked {
-    id: i64,
+    pub id: i64,
     payload: String,
 }
 

@@ -123,7 +123,7 @@ impl Auth {
         Ok(a.rows_affected() + b.rows_affected() + c)
     }
 
-    fn code_sent(&self) -> CodeSent {
+    pub(crate) fn code_sent(&self) -> CodeSent {
         CodeSent { resend_after_secs: self.cfg.resend_cooldown_secs as u32, expires_in_secs: self.cfg.code_ttl_secs as u32 }
     }
 
@@ -153,21 +153,8 @@ impl Auth {
                 Ok(r) => (r.provider, r.message_id.clone(), r.raw_response.clone(), String::new()),
                 Err(e) => (this.sms.provider(), String::new(), String::new(), e.to_string()),
             };
-            let stored = sqlx::query(
-                "INSERT INTO sms_messages (provider, message_id, phone, purpose, text_hmac, sent_at, raw_response, error) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(provider)
-            .bind(&message_id)
-            .bind(phone.as_e164())
-            .bind(purpose.as_str())
-            .bind(this.codes.text_hmac(&text))
-            .bind(now)
-            .bind(&raw)
-            .bind(&error)
-            .execute(this.store.pool())
-            .await;
-            if let Err(e) = stored {
+            let evidence = SmsEvidence { provider, message_id: &message_id, phone: &phone, purpose, text_hmac: &this.codes.text_hmac(&text), sent_at: now, raw_response: &raw, error: &error };
+            if let Err(e) = evidence.store(&this.store).await {
                 tracing::error!(error = %e, "SMS evidence could not be stored");
             }
             let mut entry = match &result {
@@ -390,7 +377,7 @@ impl Auth {
         caller: &Caller,
         now: i64,
     ) -> Result<codes::Checked, AppError> {
-        match self.codes.check(purpose, phone, code.trim(), now).await? {
+        match self.codes.check(purpose, phone, "", code.trim(), now).await? {
             Ok(checked) => Ok(checked),
             Err(refusal) => Err(self.code_refused(purpose, phone, refusal, caller).await?),
         }
@@ -726,6 +713,40 @@ impl Auth {
             .await?;
         let moved = User { phone: new_phone.as_e164().to_owned(), ..user };
         self.sign_in(&moved, caller, None, "ПоМобильномуИПаролю (после смены номера)", now).await
+    }
+}
+
+/// One SMS handed to a provider, as kept for evidence (gateways.md §4): the provider's message
+/// id and raw answer, and an HMAC of the exact text (the text itself carries a code).
+pub(crate) struct SmsEvidence<'a> {
+    pub provider: &'a str,
+    pub message_id: &'a str,
+    pub phone: &'a Phone,
+    pub purpose: Purpose,
+    pub text_hmac: &'a str,
+    pub sent_at: i64,
+    pub raw_response: &'a str,
+    pub error: &'a str,
+}
+
+impl SmsEvidence<'_> {
+    /// Stores the row and returns its id.
+    pub(crate) async fn store(&self, store: &Store) -> Result<i64, sqlx::Error> {
+        let row = sqlx::query(
+            "INSERT INTO sms_messages (provider, message_id, phone, purpose, text_hmac, sent_at, raw_response, error) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(self.provider)
+        .bind(self.message_id)
+        .bind(self.phone.as_e164())
+        .bind(self.purpose.as_str())
+        .bind(self.text_hmac)
+        .bind(self.sent_at)
+        .bind(self.raw_response)
+        .bind(self.error)
+        .fetch_one(store.pool())
+        .await?;
+        Ok(row.get(0))
     }
 }
 

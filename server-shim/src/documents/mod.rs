@@ -108,7 +108,10 @@ pub fn build(
                     let end = closed_or(l.summary.closed_on.as_deref(), as_of)?;
                     loan::interest_paid(l, year(query, start, end, as_of)?, &cx)
                 }
-                DocumentKind::InterestIncomeCertificate | DocumentKind::PaymentReceipt => Err(DocumentError::NotAvailable),
+                DocumentKind::InterestIncomeCertificate
+                | DocumentKind::PaymentReceipt
+                | DocumentKind::ForSignature
+                | DocumentKind::Signed => Err(DocumentError::NotAvailable),
             }
         }
         Subject::Savings(s) => {
@@ -127,7 +130,9 @@ pub fn build(
                 DocumentKind::DebtCertificate
                 | DocumentKind::NoDebtCertificate
                 | DocumentKind::InterestPaidCertificate
-                | DocumentKind::PaymentReceipt => Err(DocumentError::NotAvailable),
+                | DocumentKind::PaymentReceipt
+                | DocumentKind::ForSignature
+                | DocumentKind::Signed => Err(DocumentError::NotAvailable),
             }
         }
     }

@@ -14,7 +14,10 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use kabinet_api::cabinet::DocumentKind;
+
 use super::issue::{Documents, VerifiedDocument};
+use crate::signing::service::SignedFacts;
 use super::pdf::moscow_time;
 use crate::http::embed::html_escape;
 use crate::http::AppState;
@@ -27,6 +30,14 @@ async fn verify_page(State(state): State<AppState>, Path(code): Path<String>) ->
     let org_name = &state.orgs().lookup().name;
     let documents = Documents::new(state.store().clone(), &state.config().public_url);
     match documents.find(&code).await {
+        Ok(Some(doc)) if doc.kind == DocumentKind::Signed.slug() => match state.signing().signed_facts(&doc.code).await {
+            Ok(Some(facts)) => page(StatusCode::OK, &signed(org_name, &doc, &facts)),
+            Ok(None) => page(StatusCode::OK, &found(org_name, &doc)),
+            Err(e) => {
+                tracing::error!(error = %e, "signature verification failed");
+                page(StatusCode::SERVICE_UNAVAILABLE, &unavailable(org_name))
+            }
+        },
         Ok(Some(doc)) => page(StatusCode::OK, &found(org_name, &doc)),
         Ok(None) => page(StatusCode::NOT_FOUND, &not_found(org_name)),
         Err(e) => {
@@ -87,10 +98,7 @@ fn utc(t: OffsetDateTime) -> String {
 }
 
 fn found(org_name: &str, doc: &VerifiedDocument) -> String {
-    let (msk, utc) = match OffsetDateTime::from_unix_timestamp(doc.issued_at) {
-        Ok(t) => (moscow_time(t), utc(t)),
-        Err(_) => (String::from("—"), String::from("—")),
-    };
+    let (msk, utc) = times(doc.issued_at);
     let main = format!(
         "<h1 class=\"ok\">Документ найден</h1>\
          <p>Документ с этим кодом проверки выдан организацией {org}. Сверьте название и время с вашим \
@@ -113,6 +121,46 @@ fn found(org_name: &str, doc: &VerifiedDocument) -> String {
         size = doc.size,
     );
     shell(&format!("Проверка документа — {org_name}"), &main)
+}
+
+fn times(secs: i64) -> (String, String) {
+    match OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(t) => (moscow_time(t), utc(t)),
+        Err(_) => (String::from("—"), String::from("—")),
+    }
+}
+
+/// A signed document: what the stamp says, confirmed, and how to check the original inside it.
+/// Still nothing about the client: no name, no phone.
+fn signed(org_name: &str, doc: &VerifiedDocument, facts: &SignedFacts) -> String {
+    let (msk, utc) = times(facts.signed_at);
+    let main = format!(
+        "<h1 class=\"ok\">Подпись подтверждена</h1>\
+         <p>Документ подписан простой электронной подписью (кодом из SMS) в личном кабинете организации {org}. \
+         Сверьте сведения с отметкой о подписании на последней странице вашего экземпляра.</p>\
+         <dl><dt>Организация</dt><dd>{org}</dd>\
+         <dt>Документ</dt><dd>{title} № {number}</dd>\
+         <dt>Подписан</dt><dd>{msk}<br>{utc}</dd>\
+         <dt>Код проверки</dt><dd><code>{code}</code></dd>\
+         <dt>SHA-256 исходного документа</dt><dd><code>{original_sha}</code></dd>\
+         <dt>Размер исходного документа</dt><dd>{original_size} байт</dd>\
+         <dt>SHA-256 подписанного файла PDF</dt><dd><code>{sha}</code></dd>\
+         <dt>Размер подписанного файла</dt><dd>{size} байт</dd></dl>\
+         <p class=\"note\">Подписанный файл начинается с исходного документа без единого изменения: первые \
+         {original_size} байт подписанного файла — это исходный документ, и их SHA-256 должен совпасть с указанным \
+         выше (Linux: <code>head -c {original_size} файл.pdf | sha256sum</code>).</p>",
+        org = html_escape(org_name),
+        title = html_escape(&doc.title),
+        number = html_escape(&facts.number),
+        msk = html_escape(&msk),
+        utc = html_escape(&utc),
+        code = html_escape(&doc.code),
+        original_sha = html_escape(&facts.original_sha256),
+        original_size = facts.original_size,
+        sha = html_escape(&doc.sha256_hex),
+        size = doc.size,
+    );
+    shell(&format!("Проверка подписи — {org_name}"), &main)
 }
 
 fn not_found(org_name: &str) -> String {
@@ -158,6 +206,13 @@ mod tests {
             "smsru"
         }
         async fn send(&self, _: &SmsMessage) -> Result<SmsReceipt, SmsError> {
+            Err(SmsError::Http(503))
+        }
+        async fn status(
+            &self,
+            _: &str,
+            _: &kabinet_api::Phone,
+        ) -> Result<crate::gateways::sms::SmsStatus, SmsError> {
             Err(SmsError::Http(503))
         }
     }

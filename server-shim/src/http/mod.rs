@@ -36,6 +36,7 @@ use crate::gateways::acquiring::simulator::AcquiringSimulator;
 use crate::gateways::acquiring::DynAcquirer;
 use crate::gateways::sms::simulator::SmsSimulator;
 use crate::payments::Payments;
+use crate::signing::Signing;
 use crate::gateways::sms::DynSmsSender;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -59,6 +60,7 @@ struct Inner {
     accounting: DynAccounting,
     sms_simulator: Option<SmsSimulator>,
     payments: Arc<Payments>,
+    signing: Arc<Signing>,
     acquiring_simulator: Option<AcquiringSimulator>,
 }
 
@@ -86,6 +88,13 @@ impl AppState {
             orgs.lookup().division.clone(),
             config.mode,
         ));
+        let signing = Arc::new(Signing::new(
+            store.clone(),
+            journal.clone(),
+            clock.clone(),
+            orgs.lookup().clone(),
+            &config.public_url,
+        ));
         AppState(Arc::new(Inner {
             config,
             orgs,
@@ -96,6 +105,7 @@ impl AppState {
             accounting,
             sms_simulator,
             payments,
+            signing,
             acquiring_simulator,
         }))
     }
@@ -103,6 +113,11 @@ impl AppState {
     /// Card payments: starting, confirming, posting.
     pub fn payments(&self) -> &Arc<Payments> {
         &self.0.payments
+    }
+
+    /// Documents for signature with a simple electronic signature.
+    pub fn signing(&self) -> &Arc<Signing> {
+        &self.0.signing
     }
 
     /// The acquiring simulator, in demo and test modes with `payments.gateway = "simulator"`.
@@ -167,6 +182,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(crate::cabinet::routes())
         .merge(crate::requests::routes())
         .merge(crate::payments::routes::routes())
+        .merge(crate::signing::routes::routes())
         .merge(crate::auth::routes::routes())
 }
 

@@ -70,14 +70,58 @@ pub struct EvidenceParts {
     pub agreement_text: String,
     /// The acceptance record (version, hash, time, session) as stored.
     pub agreement_acceptance: serde_json::Value,
-    /// The SMS provider's answer to sending the code, exactly as received.
-    pub sms_send_response: String,
-    /// The provider's delivery status for that message, exactly as received.
-    pub sms_delivery_status: String,
-    /// The journal rows of the signing session: a contiguous run of the chain.
-    pub journal_rows: Vec<AuditRow>,
+    /// The code's SMS: provider, message id, the provider's answer to sending it and each
+    /// delivery status poll, the raw answers exactly as received.
+    pub sms: serde_json::Value,
+    /// The journal rows of the signing session: a contiguous run of the chain, other sessions'
+    /// rows in it withheld (their hashes only).
+    pub journal_rows: Vec<JournalEntry>,
     /// The registration's phone confirmation by code, as stored.
     pub phone_confirmation: serde_json::Value,
+}
+
+/// One line of journal.jsonl.
+///
+/// Why withheld rows: the chain is one for the whole organisation, so the rows between the
+/// first and last of a session are mostly other clients'. Giving their hashes and links but not
+/// their content keeps the run contiguous (a removed row still breaks it) without handing one
+/// client's personal data to another's court case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum JournalEntry {
+    Row(AuditRow),
+    Withheld(WithheldRow),
+}
+
+/// A row of another session: its place in the chain without its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithheldRow {
+    pub seq: i64,
+    /// Always true; says what the line is to a reader.
+    pub withheld: bool,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl JournalEntry {
+    pub fn withheld(row: &AuditRow) -> Self {
+        JournalEntry::Withheld(WithheldRow { seq: row.seq, withheld: true, prev_hash: row.prev_hash.clone(), hash: row.hash.clone() })
+    }
+
+    fn seq(&self) -> i64 {
+        match self {
+            JournalEntry::Row(r) => r.seq,
+            JournalEntry::Withheld(w) => w.seq,
+        }
+    }
+
+    fn links(&self) -> (&str, &str) {
+        match self {
+            JournalEntry::Row(r) => (&r.prev_hash, &r.hash),
+            JournalEntry::Withheld(w) => (&w.prev_hash, &w.hash),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -263,17 +307,14 @@ pub fn build(parts: &EvidenceParts, signer: &CheckpointSigner) -> Result<Vec<u8>
         serde_json::to_writer(&mut journal, row).map_err(|e| EvidenceError::Write(e.to_string()))?;
         journal.push(b'\n');
     }
-    let sms = serde_json::json!({
-        "send_response": parts.sms_send_response,
-        "delivery_status": parts.sms_delivery_status,
-    });
+    let sms = &parts.sms;
     let pretty = |v: &serde_json::Value| serde_json::to_vec_pretty(v).expect("a JSON value serialises");
     let files: Vec<(&str, Vec<u8>)> = vec![
         (ORIGINAL, parts.original_pdf.clone()),
         (STAMPED, parts.stamped_pdf.clone()),
         (AGREEMENT, parts.agreement_text.as_bytes().to_vec()),
         (AGREEMENT_ACCEPTANCE, pretty(&parts.agreement_acceptance)),
-        (SMS, pretty(&sms)),
+        (SMS, pretty(sms)),
         (JOURNAL, journal),
         (PHONE_CONFIRMATION, pretty(&parts.phone_confirmation)),
     ];
@@ -285,7 +326,7 @@ pub fn build(parts: &EvidenceParts, signer: &CheckpointSigner) -> Result<Vec<u8>
 }
 
 /// manifest.json's bytes for these files, signed.
-fn sign_manifest(subject: &Subject, files: &[(&str, Vec<u8>)], signer: &CheckpointSigner) -> Vec<u8> {
+pub fn sign_manifest(subject: &Subject, files: &[(&str, Vec<u8>)], signer: &CheckpointSigner) -> Vec<u8> {
     let body = ManifestBody {
         format: FORMAT.to_owned(),
         subject: subject.clone(),
@@ -464,10 +505,18 @@ fn read_entries(zip: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, EvidenceProblem
     Ok(out)
 }
 
-/// journal.jsonl as written: one row per line with every column.
+/// journal.jsonl as written: one row per line with every column, or a withheld row.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum JournalLine {
+    Row(RowLine),
+    Withheld(WithheldRow),
+}
+
+/// A full row; every column required, nothing else allowed.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct JournalLine {
+struct RowLine {
     seq: i64,
     at: String,
     division: String,
@@ -482,8 +531,8 @@ struct JournalLine {
     hash: String,
 }
 
-impl From<JournalLine> for AuditRow {
-    fn from(l: JournalLine) -> Self {
+impl From<RowLine> for AuditRow {
+    fn from(l: RowLine) -> Self {
         AuditRow {
             seq: l.seq,
             at: l.at,
@@ -501,36 +550,51 @@ impl From<JournalLine> for AuditRow {
     }
 }
 
-/// Each row's own hash, then its number, then its link to the row before: a removed row shows
-/// as a gap in the numbers, which names it better than the broken link it also leaves.
+/// Each full row's own hash, then every line's number, then its link to the line before: a
+/// removed row shows as a gap in the numbers, which names it better than the broken link it
+/// also leaves. A withheld row's hash cannot be recomputed here, but the next line's link must
+/// still be to it. The first and last lines must be full rows (the session's own).
 fn check_journal(bytes: &[u8]) -> Result<(i64, i64), EvidenceProblem> {
     use EvidenceProblem as P;
     let text = std::str::from_utf8(bytes).map_err(|_| P::JournalUnreadable { line: 0, reason: "not UTF-8".into() })?;
-    let mut prev: Option<AuditRow> = None;
+    let mut prev: Option<JournalEntry> = None;
     let mut first = None;
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let row: AuditRow = serde_json::from_str::<JournalLine>(line)
-            .map_err(|e| P::JournalUnreadable { line: i + 1, reason: e.to_string() })?
-            .into();
-        if row.compute_hash() != row.hash {
-            return Err(P::JournalRowChanged { seq: row.seq });
+        let entry = match serde_json::from_str::<JournalLine>(line) {
+            Ok(JournalLine::Row(r)) => JournalEntry::Row(r.into()),
+            Ok(JournalLine::Withheld(w)) if w.withheld => JournalEntry::Withheld(w),
+            Ok(JournalLine::Withheld(_)) => {
+                return Err(P::JournalUnreadable { line: i + 1, reason: "a row without its columns must say withheld".into() })
+            }
+            Err(_) => return Err(P::JournalUnreadable { line: i + 1, reason: "neither a journal row nor a withheld row".into() }),
+        };
+        if first.is_none() && matches!(entry, JournalEntry::Withheld(_)) {
+            return Err(P::JournalUnreadable { line: i + 1, reason: "the first row is withheld".into() });
+        }
+        if let JournalEntry::Row(row) = &entry {
+            if row.compute_hash() != row.hash {
+                return Err(P::JournalRowChanged { seq: row.seq });
+            }
         }
         if let Some(p) = &prev {
-            if row.seq != p.seq + 1 {
-                return Err(P::JournalRowMissing { after_seq: p.seq });
+            if entry.seq() != p.seq() + 1 {
+                return Err(P::JournalRowMissing { after_seq: p.seq() });
             }
-            if row.prev_hash != p.hash {
-                return Err(P::JournalChainBroken { seq: row.seq });
+            if entry.links().0 != p.links().1 {
+                return Err(P::JournalChainBroken { seq: entry.seq() });
             }
         }
-        first.get_or_insert(row.seq);
-        prev = Some(row);
+        first.get_or_insert(entry.seq());
+        prev = Some(entry);
     }
     match (first, prev) {
-        (Some(first), Some(last)) => Ok((first, last.seq)),
+        (Some(_), Some(JournalEntry::Withheld(w))) => {
+            Err(P::JournalUnreadable { line: 0, reason: format!("the last row ({}) is withheld", w.seq) })
+        }
+        (Some(first), Some(last)) => Ok((first, last.seq())),
         _ => Err(P::JournalEmpty),
     }
 }
@@ -594,9 +658,11 @@ mod tests {
             stamped_pdf: stamped,
             agreement_text: "Соглашение об использовании простой электронной подписи, версия 3".into(),
             agreement_acceptance: serde_json::json!({"version": 3, "accepted_at": "2026-03-01T10:00:00Z"}),
-            sms_send_response: r#"{"id":"sim-000017","cnt":1}"#.into(),
-            sms_delivery_status: r#"{"status":1,"last_date":"02.03.2026 12:15:04"}"#.into(),
-            journal_rows: rows(),
+            sms: serde_json::json!({
+                "send_response": r#"{"id":"sim-000017","cnt":1}"#,
+                "status_polls": [{"raw_response": r#"{"status":1,"last_date":"02.03.2026 12:15:04"}"#}],
+            }),
+            journal_rows: rows().into_iter().map(JournalEntry::Row).collect(),
             phone_confirmation: serde_json::json!([{"phone": "+79035551234", "confirmed_at": "2025-12-01T08:00:00Z"}]),
         }
     }
@@ -758,6 +824,51 @@ mod tests {
         r[2].hash = r[2].compute_hash();
         let forged = resign(&zip, &[(JOURNAL, lines(&r))], &s);
         assert_eq!(verify(&forged, Some(&key)), Err(EvidenceProblem::JournalChainBroken { seq: 13 }));
+    }
+
+    /// Another session's row between the signer's: its hash and links only, and the run still
+    /// proves that nothing was taken out.
+    #[test]
+    fn withheld_rows_keep_the_run_contiguous_without_their_content() {
+        let (_d, s) = signer(7);
+        let key = s.verifying_key().to_bytes();
+        let mut p = parts();
+        p.journal_rows[1] = JournalEntry::withheld(&rows()[1]);
+        let zip = build(&p, &s).unwrap();
+        let ok = verify(&zip, Some(&key)).unwrap();
+        assert_eq!((ok.first_seq, ok.last_seq), (11, 14));
+        let journal = String::from_utf8(unzip(&zip)[5].1.clone()).unwrap();
+        let line = journal.lines().nth(1).unwrap();
+        assert!(line.contains("\"withheld\":true") && !line.contains("Соколова"), "{line}");
+
+        let lines = |entries: &[JournalEntry]| {
+            entries.iter().flat_map(|e| [serde_json::to_vec(e).unwrap(), b"\n".to_vec()].concat()).collect::<Vec<u8>>()
+        };
+        // A withheld row with another hash: the next row's link names the break.
+        let mut e = p.journal_rows.clone();
+        if let JournalEntry::Withheld(w) = &mut e[1] {
+            w.hash = "cd".repeat(32);
+        }
+        let forged = resign(&zip, &[(JOURNAL, lines(&e))], &s);
+        assert_eq!(verify(&forged, Some(&key)), Err(EvidenceProblem::JournalChainBroken { seq: 13 }));
+        // A withheld row taken out: the gap.
+        let e: Vec<JournalEntry> = p.journal_rows.iter().filter(|e| e.seq() != 12).cloned().collect();
+        let forged = resign(&zip, &[(JOURNAL, lines(&e))], &s);
+        assert_eq!(verify(&forged, Some(&key)), Err(EvidenceProblem::JournalRowMissing { after_seq: 11 }));
+        // A run that starts or ends with a withheld row says nothing about the session.
+        let mut e = p.journal_rows.clone();
+        e[3] = JournalEntry::withheld(&rows()[3]);
+        let forged = resign(&zip, &[(JOURNAL, lines(&e))], &s);
+        assert!(matches!(verify(&forged, Some(&key)), Err(EvidenceProblem::JournalUnreadable { .. })));
+        let mut e = p.journal_rows.clone();
+        e[0] = JournalEntry::withheld(&rows()[0]);
+        let forged = resign(&zip, &[(JOURNAL, lines(&e))], &s);
+        assert!(matches!(verify(&forged, Some(&key)), Err(EvidenceProblem::JournalUnreadable { line: 1, .. })));
+        // A line that says withheld: false is neither kind.
+        let bad = lines(&p.journal_rows).iter().copied().collect::<Vec<u8>>();
+        let bad = String::from_utf8(bad).unwrap().replace("\"withheld\":true", "\"withheld\":false").into_bytes();
+        let forged = resign(&zip, &[(JOURNAL, bad)], &s);
+        assert!(matches!(verify(&forged, Some(&key)), Err(EvidenceProblem::JournalUnreadable { line: 2, .. })));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! Every action is journaled with the operator's name given on the command line, and the
 //! files staff send pass the same inspection as the clients' (A25).
 
+pub mod signatures;
+
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
@@ -15,7 +17,8 @@ use time::OffsetDateTime;
 
 use crate::accounting::ledger::{Ledger, LedgerError};
 use crate::accounting::{Accounting, NewAttachment};
-use crate::audit::{AuditEntry, EventKind, Journal};
+use crate::audit::{AuditEntry, CheckpointSigner, EventKind, Journal};
+use crate::signing::Signing;
 use crate::uploads::{self, Upload};
 
 #[derive(Subcommand, Debug)]
@@ -70,6 +73,12 @@ pub enum StaffCommand {
         #[arg(long)]
         operator: String,
     },
+    /// Documents for signature with a simple electronic signature: send, list, withdraw, print
+    /// the signed copy, export the evidence package.
+    Sign {
+        #[command(subcommand)]
+        command: signatures::SignCommand,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -121,6 +130,9 @@ pub struct Desk<'a> {
     pub ledger: &'a Ledger,
     pub journal: &'a Journal,
     pub division: &'a str,
+    pub signing: &'a Signing,
+    /// The organisation's Ed25519 key, for evidence packages; `None` where it cannot be read.
+    pub key: Option<&'a CheckpointSigner>,
 }
 
 impl Desk<'_> {
@@ -165,6 +177,7 @@ fn describe(m: &Message) -> String {
 
 pub async fn run(desk: &Desk<'_>, command: StaffCommand, now: OffsetDateTime) -> Result<String, StaffError> {
     match command {
+        StaffCommand::Sign { command } => signatures::run(desk, command).await,
         StaffCommand::Applications { client } => {
             let open = desk.ledger.open_applications(client.as_deref()).await?;
             if open.is_empty() {

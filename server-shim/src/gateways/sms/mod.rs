@@ -1,6 +1,7 @@
 //! The `SmsSender` port: send one text to one Russian mobile and get the provider's message id
-//! back (it is legal evidence later). Adapters: SMS.ru and SMSC, speaking their real HTTP
-//! protocols; a simulator of both protocols runs on loopback in demo and test modes.
+//! back, then ask whether that message was delivered (both answers, kept raw, are legal evidence
+//! of a signature). Adapters: SMS.ru and SMSC, speaking their real HTTP protocols; a simulator
+//! of both protocols runs on loopback in demo and test modes.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -37,7 +38,70 @@ pub struct SmsReceipt {
     pub raw_response: String,
 }
 
-/// Why a message was not accepted. Messages are for logs and staff, never shown to clients.
+/// Where a sent message stands, in the provider-neutral terms the evidence and staff read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryState {
+    /// Accepted by the provider, not yet handed to an operator.
+    Queued,
+    /// Handed to the mobile operator, or on its way to the phone.
+    Sent,
+    /// Delivered to the phone. SMSC's "read" and "link clicked" land here too: both come after
+    /// delivery, and `SmsStatus::code` keeps which one it was.
+    Delivered,
+    /// Will never be delivered: expired, rejected, stopped, no route, unavailable number.
+    Undelivered,
+    /// The provider knows no such message (SMSC: no such id for this phone).
+    NotFound,
+    /// A code this adapter does not know; `SmsStatus::code` and the raw answer say which.
+    Unknown,
+}
+
+impl DeliveryState {
+    /// Whether the provider will report nothing new about the message. `NotFound` and `Unknown`
+    /// are not: a provider may index a message a moment after accepting it, and an unknown code
+    /// may be a new intermediate state; whoever polls bounds its own attempts.
+    pub fn is_final(self) -> bool {
+        matches!(self, DeliveryState::Delivered | DeliveryState::Undelivered)
+    }
+
+    /// A stable machine name for storage (`not_found`, not Debug's `NotFound`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Undelivered => "undelivered",
+            DeliveryState::NotFound => "not_found",
+            DeliveryState::Unknown => "unknown",
+        }
+    }
+
+    /// The state as the evidence package and staff read it.
+    pub fn title_ru(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "в очереди",
+            DeliveryState::Sent => "передано оператору",
+            DeliveryState::Delivered => "доставлено",
+            DeliveryState::Undelivered => "не доставлено",
+            DeliveryState::NotFound => "не найдено",
+            DeliveryState::Unknown => "неизвестно",
+        }
+    }
+}
+
+/// What the provider said about a sent message when asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsStatus {
+    pub state: DeliveryState,
+    /// The provider's own code (SMS.ru: the message's `status_code`; SMSC: `status`), kept
+    /// because `state` merges several of them.
+    pub code: i64,
+    /// The provider's answer exactly as received, kept as evidence.
+    pub raw_response: String,
+}
+
+/// Why a message was not accepted, or its status not obtained. Messages are for logs and staff,
+/// never shown to clients.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SmsError {
     /// The provider refused the number itself.
@@ -82,6 +146,10 @@ pub trait SmsSender: Send + Sync {
     /// `smsru` or `smsc`.
     fn provider(&self) -> &'static str;
     async fn send(&self, message: &SmsMessage) -> Result<SmsReceipt, SmsError>;
+    /// Where the message `message_id`, sent to `phone`, stands now. SMSC finds a message only by
+    /// the phone and id together, so both are asked for. A message the provider does not know is
+    /// an answer (`DeliveryState::NotFound`), not an error.
+    async fn status(&self, message_id: &str, phone: &Phone) -> Result<SmsStatus, SmsError>;
 }
 
 /// A shared sender.
@@ -163,7 +231,7 @@ async fn send_form(
     parse: impl FnOnce(&str) -> Result<String, SmsError>,
 ) -> Result<SmsReceipt, SmsError> {
     let result = async {
-        let body = post_form(client, url, form, timeout_secs).await?;
+        let body = answer_body(client.post(url).form(form), timeout_secs).await?;
         let message_id = parse(&body)?;
         Ok(SmsReceipt { provider, message_id, raw_response: body })
     }
@@ -172,14 +240,40 @@ async fn send_form(
     result
 }
 
-/// Posts a form and returns the body of a 200 answer, mapping everything else to `SmsError`.
-async fn post_form(
-    client: &reqwest::Client,
-    url: &str,
-    form: &[(&'static str, String)],
+/// One status query as both providers take it: send `request`, read the state and the
+/// provider's code out of a 200 answer with `parse`, keep the raw answer as evidence, log one
+/// line.
+async fn query_status(
+    provider: &'static str,
+    request: reqwest::RequestBuilder,
     timeout_secs: u64,
-) -> Result<String, SmsError> {
-    let response = client.post(url).form(form).send().await.map_err(|e| transport_error(e, timeout_secs))?;
+    message_id: &str,
+    phone: &Phone,
+    parse: impl FnOnce(&str) -> Result<(DeliveryState, i64), SmsError>,
+) -> Result<SmsStatus, SmsError> {
+    let result = async {
+        let body = answer_body(request, timeout_secs).await?;
+        let (state, code) = parse(&body)?;
+        Ok(SmsStatus { state, code, raw_response: body })
+    }
+    .await;
+    match &result {
+        Ok(status) => tracing::info!(
+            provider,
+            message_id,
+            phone = %phone.masked(),
+            state = status.state.as_str(),
+            code = status.code,
+            "sms status"
+        ),
+        Err(error) => tracing::warn!(provider, message_id, phone = %phone.masked(), %error, "sms status not obtained"),
+    }
+    result
+}
+
+/// Sends a request and returns the body of a 200 answer, mapping everything else to `SmsError`.
+async fn answer_body(request: reqwest::RequestBuilder, timeout_secs: u64) -> Result<String, SmsError> {
+    let response = request.send().await.map_err(|e| transport_error(e, timeout_secs))?;
     let status = response.status();
     if status != reqwest::StatusCode::OK {
         return Err(SmsError::Http(status.as_u16()));
@@ -189,9 +283,14 @@ async fn post_form(
     String::from_utf8(bytes.to_vec()).map_err(|_| SmsError::Malformed("the answer is not UTF-8".into()))
 }
 
-fn transport_error(e: reqwest::Error, timeout_secs: u64) -> SmsError {
+fn transport_error(mut e: reqwest::Error, timeout_secs: u64) -> SmsError {
     if e.is_timeout() {
         return SmsError::Timeout(timeout_secs);
+    }
+    // reqwest names the URL in its errors, and SMSC's status query carries the password in the
+    // query string; the error ends up in logs and in the evidence, so the query goes.
+    if let Some(url) = e.url_mut() {
+        url.set_query(None);
     }
     SmsError::Transport(crate::gateways::error_chain(&e))
 }
@@ -229,5 +328,36 @@ impl Loose {
             Loose::Int(n) => n.to_string(),
             Loose::Text(s) => s,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [DeliveryState; 6] = [
+        DeliveryState::Queued,
+        DeliveryState::Sent,
+        DeliveryState::Delivered,
+        DeliveryState::Undelivered,
+        DeliveryState::NotFound,
+        DeliveryState::Unknown,
+    ];
+
+    #[test]
+    fn only_delivered_and_undelivered_are_final() {
+        let finals: Vec<_> = ALL.into_iter().filter(|s| s.is_final()).collect();
+        assert_eq!(finals, [DeliveryState::Delivered, DeliveryState::Undelivered]);
+    }
+
+    #[test]
+    fn states_have_russian_titles_and_stable_names() {
+        let titles: Vec<_> = ALL.into_iter().map(DeliveryState::title_ru).collect();
+        assert_eq!(
+            titles,
+            ["в очереди", "передано оператору", "доставлено", "не доставлено", "не найдено", "неизвестно"]
+        );
+        let names: Vec<_> = ALL.into_iter().map(DeliveryState::as_str).collect();
+        assert_eq!(names, ["queued", "sent", "delivered", "undelivered", "not_found", "unknown"]);
     }
 }

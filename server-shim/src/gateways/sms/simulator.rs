@@ -1,6 +1,8 @@
-//! Loopback simulator of the SMS.ru and SMSC send protocols for demo and tests: deterministic,
-//! scriptable (fail, answer an HTTP error or hang on the next requests) and inspectable (the
-//! messages it "delivered", the last code sent to a number).
+//! Loopback simulator of the SMS.ru and SMSC send and status protocols for demo and tests:
+//! deterministic, scriptable (fail, answer an HTTP error or hang on the next sends; report the
+//! next status queries queued, undelivered, failed or garbled) and inspectable (the messages it
+//! "delivered", the last code sent to a number). A message it accepted is reported delivered
+//! unless a script says otherwise; an id it never gave out is not found.
 //!
 //! The real adapters talk to it over HTTP exactly as to the providers, so demo and tests run the
 //! production request and parsing code. It speaks the JSON forms only (`json=1`, `fmt=3`), the
@@ -40,6 +42,8 @@ pub struct SimMessage {
 
 /// What the next requests to either send endpoint get instead of the normal answer. Scripts
 /// queue: `FailNext{count:2}` then `HangNext{count:1}` fails two requests and hangs the third.
+/// Status queries have a queue of their own (`StatusNext`), so polling never uses up a script
+/// meant for a send, nor the other way round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Script {
@@ -50,8 +54,35 @@ pub enum Script {
     HttpStatusNext { count: u32, status: u16 },
     /// Never answer (an hour, or until the simulator stops).
     HangNext { count: u32 },
-    /// Forget the scripts not yet used.
+    /// The next `count` status queries, of either protocol, get `answer`. Each query uses one,
+    /// even one about an unknown id (which stays not found whatever the answer says).
+    /// `{"kind":"status_next","count":1,"answer":"undelivered"}`.
+    StatusNext { count: u32, answer: StatusAnswer },
+    /// Forget the scripts not yet used, send and status alike.
     Reset,
+}
+
+/// A scripted answer to a status query. JSON: `"queued"`, `"sent"`, `"delivered"`,
+/// `"undelivered"`, `"garbage"`, `{"error_code":9}`, `{"http_status":502}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusAnswer {
+    /// SMS.ru 100, SMSC -1.
+    Queued,
+    /// Handed to the operator: SMS.ru 101, SMSC 0.
+    Sent,
+    /// SMS.ru 103, SMSC 1; what an accepted message gets without a script.
+    Delivered,
+    /// Expired: SMS.ru 104, SMSC 3.
+    Undelivered,
+    /// A request-level error with this code, in the protocol of the endpoint called (e.g. 200
+    /// bad api_id for SMS.ru, 9 too many queries for SMSC).
+    ErrorCode(i64),
+    /// This HTTP status and an HTML body, as a proxy in front of a provider answers.
+    HttpStatus(u16),
+    /// HTTP 200 with the provider's plain-text answer instead of its JSON, as if `json=1` or
+    /// `fmt=3` had been ignored.
+    Garbage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +109,7 @@ struct Shared {
 struct SimState {
     messages: Vec<SimMessage>,
     scripts: VecDeque<(Action, u32)>,
+    status_scripts: VecDeque<(StatusAnswer, u32)>,
     next_smsru: u64,
     next_smsc: u64,
 }
@@ -98,6 +130,7 @@ impl SmsSimulator {
             state: Mutex::new(SimState {
                 messages: Vec::new(),
                 scripts: VecDeque::new(),
+                status_scripts: VecDeque::new(),
                 // SMS.ru's documented example id is 000000-10000000; ours continue from it.
                 next_smsru: 10_000_001,
                 next_smsc: 1,
@@ -106,8 +139,11 @@ impl SmsSimulator {
         let (alive, stopped) = watch::channel(());
         let app = Router::new()
             .route("/smsru/sms/send", post(smsru_send).get(smsru_get))
+            // SMS.ru takes GET for status; only sending insists on POST.
+            .route("/smsru/sms/status", post(smsru_status).get(smsru_status))
             // SMSC takes GET and POST alike; axum's Form reads the query string of a GET.
             .route("/smsc/sys/send.php", get(smsc_send).post(smsc_send))
+            .route("/smsc/sys/status.php", get(smsc_status).post(smsc_status))
             .with_state(Proto { shared: shared.clone(), stopped: stopped.clone() });
         let mut stop = stopped;
         tokio::spawn(async move {
@@ -123,7 +159,7 @@ impl SmsSimulator {
     }
 
     /// Where an adapter of `provider` should send: `http://127.0.0.1:PORT/smsru` or `.../smsc`
-    /// (the adapters append `/sms/send` and `/sys/send.php`). `Simulator` gives the server's root.
+    /// (the adapters append `/sms/send`, `/sms/status`, `/sys/send.php` and `/sys/status.php`). `Simulator` gives the server's root.
     pub fn base_url(&self, provider: SmsProvider) -> String {
         let root = format!("http://{}", self.shared.addr);
         match provider {
@@ -153,8 +189,15 @@ impl SmsSimulator {
             Script::FailNext { count, error_code } => (Action::Fail(error_code), count),
             Script::HttpStatusNext { count, status } => (Action::Http(status), count),
             Script::HangNext { count } => (Action::Hang, count),
+            Script::StatusNext { count, answer } => {
+                if count > 0 {
+                    state.status_scripts.push_back((answer, count));
+                }
+                return;
+            }
             Script::Reset => {
                 state.scripts.clear();
+                state.status_scripts.clear();
                 return;
             }
         };
@@ -169,6 +212,7 @@ impl SmsSimulator {
         let mut state = self.state();
         state.messages.clear();
         state.scripts.clear();
+        state.status_scripts.clear();
     }
 
     /// Inspection and scripting over HTTP, for the shim to mount at `/__sim/sms` in demo and
@@ -202,6 +246,17 @@ impl Shared {
             state.scripts.pop_front();
         }
         Some(action)
+    }
+
+    fn next_status_answer(&self) -> Option<StatusAnswer> {
+        let mut state = self.lock();
+        let (answer, left) = state.status_scripts.front_mut()?;
+        let answer = *answer;
+        *left -= 1;
+        if *left == 0 {
+            state.status_scripts.pop_front();
+        }
+        Some(answer)
     }
 }
 
@@ -262,11 +317,7 @@ async fn scripted(proto: &Proto) -> Result<Option<i64>, Response> {
     match proto.shared.next_action() {
         None => Ok(None),
         Some(Action::Fail(code)) => Ok(Some(code)),
-        Some(Action::Http(status)) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-            let body = format!("<html><body><h1>{status}</h1></body></html>");
-            Err((status, [(header::CONTENT_TYPE, "text/html")], body).into_response())
-        }
+        Some(Action::Http(status)) => Err(http_status(status)),
         Some(Action::Hang) => {
             let mut stopped = proto.stopped.clone();
             tokio::select! {
@@ -276,6 +327,12 @@ async fn scripted(proto: &Proto) -> Result<Option<i64>, Response> {
             Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
         }
     }
+}
+
+fn http_status(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let body = format!("<html><body><h1>{status}</h1></body></html>");
+    (status, [(header::CONTENT_TYPE, "text/html")], body).into_response()
 }
 
 fn json_only(what: &str) -> Response {
@@ -404,6 +461,63 @@ async fn smsru_send(State(proto): State<Proto>, Form(p): Form<Params>) -> Respon
     Json(json!({ "status": "OK", "status_code": 100, "sms": sms, "balance": 1000.0 })).into_response()
 }
 
+fn smsru_status_text(code: i64) -> &'static str {
+    match code {
+        -1 => "Сообщение не найдено",
+        100 => "Сообщение находится в нашей очереди",
+        101 => "Сообщение передается оператору",
+        102 => "Сообщение отправлено (в пути)",
+        103 => "Сообщение доставлено",
+        104 => "Не может быть доставлено: время жизни истекло",
+        _ => "Неизвестный статус",
+    }
+}
+
+/// The delivery code a scripted answer (or none: delivered) stands for, per protocol.
+fn reported(answer: Option<StatusAnswer>, smsru: bool) -> i64 {
+    let (smsru_code, smsc_code) = match answer {
+        Some(StatusAnswer::Queued) => (100, -1),
+        Some(StatusAnswer::Sent) => (101, 0),
+        Some(StatusAnswer::Undelivered) => (104, 3),
+        _ => (103, 1),
+    };
+    if smsru {
+        smsru_code
+    } else {
+        smsc_code
+    }
+}
+
+async fn smsru_status(State(proto): State<Proto>, Form(p): Form<Params>) -> Response {
+    let answer = proto.shared.next_status_answer();
+    match answer {
+        Some(StatusAnswer::HttpStatus(status)) => return http_status(status),
+        // SMS.ru's answer without json=1: the request code, then the message's code.
+        Some(StatusAnswer::Garbage) => return "100\n103\n".into_response(),
+        Some(StatusAnswer::ErrorCode(code)) => return smsru_error(code),
+        _ => {}
+    }
+    if param(&p, "json") != "1" {
+        return json_only("json=1");
+    }
+    if param(&p, "api_id").is_empty() {
+        return smsru_error(200);
+    }
+    let state = proto.shared.lock();
+    let sms: serde_json::Map<String, serde_json::Value> = param(&p, "sms_id")
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            let known = state.messages.iter().any(|m| m.provider == "smsru" && m.id == id);
+            let code = if known { reported(answer, true) } else { -1 };
+            let status = if known { "OK" } else { "ERROR" };
+            (id.to_owned(), json!({ "status": status, "status_code": code, "status_text": smsru_status_text(code) }))
+        })
+        .collect();
+    Json(json!({ "status": "OK", "status_code": 100, "sms": sms, "balance": 1000.0 })).into_response()
+}
+
 // SMSC
 
 fn smsc_text(code: i64) -> &'static str {
@@ -494,6 +608,74 @@ async fn smsc_send(State(proto): State<Proto>, Form(p): Form<Params>) -> Respons
     Json(json!({ "id": id, "cnt": cnt })).into_response()
 }
 
+fn smsc_status_text(code: i64) -> &'static str {
+    match code {
+        5 => "delete error",
+        9 => "duplicate request, wait a minute",
+        _ => smsc_text(code),
+    }
+}
+
+/// SMSC's `last_date`, `dd.mm.yyyy hh:mm:ss` in Moscow time (its default), and
+/// `last_timestamp`, both of the moment the simulator accepted the message: the simulator's
+/// statuses never change by themselves, which keeps it deterministic.
+fn smsc_last_change(received_at: &str) -> (String, i64) {
+    let format = time::macros::format_description!("[day].[month].[year] [hour]:[minute]:[second]");
+    let Ok(at) = time::OffsetDateTime::parse(received_at, &time::format_description::well_known::Rfc3339) else {
+        return (String::new(), 0);
+    };
+    let moscow = time::UtcOffset::from_hms(3, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    (at.to_offset(moscow).format(&format).unwrap_or_default(), at.unix_timestamp())
+}
+
+async fn smsc_status(State(proto): State<Proto>, Form(p): Form<Params>) -> Response {
+    let answer = proto.shared.next_status_answer();
+    match answer {
+        Some(StatusAnswer::HttpStatus(status)) => return http_status(status),
+        // SMSC's default fmt=0 answer.
+        Some(StatusAnswer::Garbage) => return "Status = 1, check_time = 10.10.2010 10:10:10".into_response(),
+        Some(StatusAnswer::ErrorCode(code)) => {
+            return Json(json!({ "error": smsc_status_text(code), "error_code": code })).into_response()
+        }
+        _ => {}
+    }
+    if param(&p, "fmt") != "3" {
+        return json_only("fmt=3");
+    }
+    let error = |code: i64| Json(json!({ "error": smsc_status_text(code), "error_code": code })).into_response();
+    let by_key = !param(&p, "apikey").is_empty();
+    let by_login = !param(&p, "login").is_empty() && !param(&p, "psw").is_empty();
+    if !by_key && !by_login {
+        return error(2);
+    }
+    // As on send: the adapter must ask for UTF-8, or real error texts come in windows-1251.
+    if !param(&p, "charset").eq_ignore_ascii_case("utf-8") {
+        return Json(json!({ "error": "parameters error (the simulator expects charset=utf-8)", "error_code": 1 }))
+            .into_response();
+    }
+    let (id, phones) = (param(&p, "id"), param(&p, "phone"));
+    if id.is_empty() || phones.is_empty() {
+        return error(1);
+    }
+    if id.contains(',') || phones.contains(',') {
+        return (StatusCode::BAD_REQUEST, "the SMS simulator answers one phone and id per status query").into_response();
+    }
+    // A number that does not parse matches no message, as on SMSC.
+    let phone = recipients(phones).pop().and_then(|(_, phone)| phone.ok());
+    let state = proto.shared.lock();
+    let found = phone.and_then(|phone| {
+        state.messages.iter().find(|m| m.provider == "smsc" && m.id == id && m.phone == phone.as_e164())
+    });
+    match found {
+        Some(m) => {
+            let (last_date, last_timestamp) = smsc_last_change(&m.received_at);
+            Json(json!({ "status": reported(answer, false), "last_date": last_date, "last_timestamp": last_timestamp }))
+                .into_response()
+        }
+        None => Json(json!({ "status": -3 })).into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,6 +702,85 @@ mod tests {
         assert_eq!(s, Script::HangNext { count: 1 });
         let s: Script = serde_json::from_str(r#"{"kind":"reset"}"#).unwrap();
         assert_eq!(s, Script::Reset);
+    }
+
+    #[test]
+    fn status_script_json_is_tagged_by_kind() {
+        let cases = [
+            (r#"{"kind":"status_next","count":1,"answer":"undelivered"}"#, StatusAnswer::Undelivered),
+            (r#"{"kind":"status_next","count":1,"answer":"queued"}"#, StatusAnswer::Queued),
+            (r#"{"kind":"status_next","count":1,"answer":"sent"}"#, StatusAnswer::Sent),
+            (r#"{"kind":"status_next","count":1,"answer":"delivered"}"#, StatusAnswer::Delivered),
+            (r#"{"kind":"status_next","count":1,"answer":"garbage"}"#, StatusAnswer::Garbage),
+            (r#"{"kind":"status_next","count":1,"answer":{"error_code":9}}"#, StatusAnswer::ErrorCode(9)),
+            (r#"{"kind":"status_next","count":1,"answer":{"http_status":502}}"#, StatusAnswer::HttpStatus(502)),
+        ];
+        for (json, answer) in cases {
+            let s: Script = serde_json::from_str(json).unwrap();
+            assert_eq!(s, Script::StatusNext { count: 1, answer }, "{json}");
+            assert_eq!(serde_json::to_string(&s).unwrap(), json);
+        }
+    }
+
+    #[tokio::test]
+    async fn status_scripts_queue_apart_from_send_scripts() {
+        let sim = SmsSimulator::start().await.unwrap();
+        sim.script(Script::StatusNext { count: 2, answer: StatusAnswer::Queued });
+        sim.script(Script::FailNext { count: 1, error_code: 201 });
+        sim.script(Script::StatusNext { count: 1, answer: StatusAnswer::Undelivered });
+        sim.script(Script::StatusNext { count: 0, answer: StatusAnswer::Garbage });
+        assert_eq!(sim.shared.next_action(), Some(Action::Fail(201)));
+        assert_eq!(sim.shared.next_action(), None, "sends never take a status script");
+        assert_eq!(sim.shared.next_status_answer(), Some(StatusAnswer::Queued));
+        assert_eq!(sim.shared.next_status_answer(), Some(StatusAnswer::Queued));
+        assert_eq!(sim.shared.next_status_answer(), Some(StatusAnswer::Undelivered));
+        assert_eq!(sim.shared.next_status_answer(), None, "count 0 queues nothing");
+
+        sim.script(Script::StatusNext { count: 1, answer: StatusAnswer::Queued });
+        sim.script(Script::Reset);
+        assert_eq!(sim.shared.next_status_answer(), None);
+        sim.script(Script::StatusNext { count: 1, answer: StatusAnswer::Queued });
+        sim.reset();
+        assert_eq!(sim.shared.next_status_answer(), None);
+    }
+
+    #[tokio::test]
+    async fn status_endpoints_check_credentials_and_format_as_send_does() {
+        let sim = SmsSimulator::start().await.unwrap();
+        let http = reqwest::Client::new();
+        let smsru = format!("{}/sms/status", sim.base_url(SmsProvider::Smsru));
+        let body: serde_json::Value =
+            http.post(&smsru).form(&[("sms_id", "000000-1"), ("json", "1")]).send().await.unwrap().json().await.unwrap();
+        assert_eq!((body["status"].as_str(), body["status_code"].as_i64()), (Some("ERROR"), Some(200)), "{body}");
+        let res = http.post(&smsru).form(&[("api_id", "k"), ("sms_id", "000000-1")]).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        // SMS.ru answers status over GET as well, and per id.
+        let body: serde_json::Value = http
+            .get(format!("{smsru}?api_id=k&sms_id=000000-1,000000-2&json=1"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["sms"]["000000-2"]["status_code"], -1, "{body}");
+
+        let smsc = format!("{}/sys/status.php", sim.base_url(SmsProvider::Smsc));
+        let ask = |q: &'static [(&str, &str)]| {
+            let req = http.get(&smsc).query(q);
+            async move { req.send().await.unwrap() }
+        };
+        let body: serde_json::Value =
+            ask(&[("phone", "79161234567"), ("id", "1"), ("fmt", "3"), ("charset", "utf-8")]).await.json().await.unwrap();
+        assert_eq!(body["error_code"], 2, "{body}");
+        let body: serde_json::Value =
+            ask(&[("apikey", "k"), ("phone", "79161234567"), ("id", "1"), ("fmt", "3")]).await.json().await.unwrap();
+        assert_eq!(body["error_code"], 1, "without charset=utf-8: {body}");
+        let body: serde_json::Value =
+            ask(&[("apikey", "k"), ("id", "1"), ("fmt", "3"), ("charset", "utf-8")]).await.json().await.unwrap();
+        assert_eq!(body["error_code"], 1, "without a phone: {body}");
+        let res = ask(&[("apikey", "k"), ("phone", "79161234567"), ("id", "1"), ("charset", "utf-8")]).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     }
 
     #[test]

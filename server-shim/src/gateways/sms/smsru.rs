@@ -1,12 +1,17 @@
-//! SMS.ru adapter: `POST {base}/sms/send` with a UTF-8 form and `json=1`, the JSON answer
-//! mapped to a receipt or an `SmsError`.
+//! SMS.ru adapter: `POST {base}/sms/send` and `POST {base}/sms/status`, UTF-8 forms with
+//! `json=1`, the JSON answers mapped to a receipt or a delivery status, or an `SmsError`.
 
 use std::collections::BTreeMap;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{endpoint, http_client, send_form, Loose, SmsError, SmsMessage, SmsReceipt, SmsSender};
+use kabinet_api::Phone;
+
+use super::{
+    endpoint, http_client, query_status, send_form, DeliveryState, Loose, SmsError, SmsMessage, SmsReceipt, SmsSender,
+    SmsStatus,
+};
 
 const PROVIDER: &str = "smsru";
 
@@ -14,6 +19,7 @@ const PROVIDER: &str = "smsru";
 pub struct SmsRu {
     client: reqwest::Client,
     url: String,
+    status_url: String,
     api_id: SecretString,
     sender: Option<String>,
     timeout_secs: u64,
@@ -28,6 +34,7 @@ impl SmsRu {
         Ok(SmsRu {
             client: http_client(timeout_secs)?,
             url: endpoint(base_url, "/sms/send")?,
+            status_url: endpoint(base_url, "/sms/status")?,
             api_id,
             sender: (!sender.is_empty()).then(|| sender.to_owned()),
             timeout_secs,
@@ -51,6 +58,15 @@ impl SmsRu {
         }
         form
     }
+
+    /// The status query's fields: one id per query, so the answer is about that message only.
+    fn status_form(&self, message_id: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("api_id", self.api_id.expose_secret().to_owned()),
+            ("sms_id", message_id.to_owned()),
+            ("json", "1".to_owned()),
+        ]
+    }
 }
 
 // Written by hand so that no future field can leak the api_id through a derive.
@@ -58,6 +74,7 @@ impl std::fmt::Debug for SmsRu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmsRu")
             .field("url", &self.url)
+            .field("status_url", &self.status_url)
             .field("api_id", &"[redacted]")
             .field("sender", &self.sender)
             .field("timeout_secs", &self.timeout_secs)
@@ -74,6 +91,11 @@ impl SmsSender for SmsRu {
     async fn send(&self, message: &SmsMessage) -> Result<SmsReceipt, SmsError> {
         let form = self.form(message);
         send_form(PROVIDER, &self.client, &self.url, &form, self.timeout_secs, &message.phone, |body| parse_answer(body, message.phone.digits())).await
+    }
+
+    async fn status(&self, message_id: &str, phone: &Phone) -> Result<SmsStatus, SmsError> {
+        let request = self.client.post(&self.status_url).form(&self.status_form(message_id));
+        query_status(PROVIDER, request, self.timeout_secs, message_id, phone, |body| parse_status(body, message_id)).await
     }
 }
 
@@ -120,6 +142,44 @@ fn parse_answer(body: &str, digits: &str) -> Result<String, SmsError> {
         Some(id) if !id.trim().is_empty() => Ok(id),
         _ => Err(SmsError::Malformed("the message was accepted without an sms_id".into())),
     }
+}
+
+/// The state and code of message `sms_id` out of a `sms/status` answer with `json=1`.
+fn parse_status(body: &str, sms_id: &str) -> Result<(DeliveryState, i64), SmsError> {
+    let answer: Answer =
+        serde_json::from_str(body).map_err(|e| SmsError::Malformed(format!("not SMS.ru's JSON answer: {e}")))?;
+    if answer.status != "OK" {
+        return Err(refusal(answer.status_code.as_ref(), answer.status_text));
+    }
+    // Unlike the send path, no other key is taken as a stand-in: the answer is evidence about
+    // this id, and SMS.ru echoes ids exactly as asked.
+    let mut sms = answer.sms;
+    let entry =
+        sms.remove(sms_id).ok_or_else(|| SmsError::Malformed(format!("the answer has no result for {sms_id}")))?;
+    let Some(code) = entry.status_code.as_ref().and_then(Loose::as_i64) else {
+        return Err(SmsError::Malformed("a status result without a numeric status_code".into()));
+    };
+    match delivery_state(code) {
+        // -1 (not found) comes marked ERROR but is an answer about the message, not a failure.
+        Some(state) => Ok((state, code)),
+        None if entry.status != "OK" => Err(classify(code, entry.status_text.unwrap_or_default())),
+        None => Ok((DeliveryState::Unknown, code)),
+    }
+}
+
+/// SMS.ru's delivery codes of one message; `None` for codes that are not about delivery.
+fn delivery_state(code: i64) -> Option<DeliveryState> {
+    Some(match code {
+        -1 => DeliveryState::NotFound,
+        100 => DeliveryState::Queued,
+        // 101 being handed to the operator, 102 sent (on its way).
+        101 | 102 => DeliveryState::Sent,
+        103 => DeliveryState::Delivered,
+        // 104 expired, 105 deleted by the operator, 106 phone failure, 107 unknown reason,
+        // 108 rejected, 150 no route to the number.
+        104..=108 | 150 => DeliveryState::Undelivered,
+        _ => return None,
+    })
 }
 
 fn refusal(code: Option<&Loose>, text: Option<String>) -> SmsError {
@@ -286,6 +346,150 @@ mod tests {
         for secret in ["123456", "79161234567", "api-id-secret-42"] {
             assert!(!text.contains(secret), "{secret} leaked into {text}");
         }
+    }
+
+    // ---- status ----
+
+    use crate::config::SmsProvider;
+    use crate::gateways::sms::simulator::{Script, SmsSimulator, StatusAnswer};
+    use crate::gateways::sms::DeliveryState;
+
+    /// A simulator, an adapter on it, and the id of one message it accepted.
+    async fn sent() -> (SmsSimulator, SmsRu, String) {
+        let sim = SmsSimulator::start().await.unwrap();
+        let s = SmsRu::new(&sim.base_url(SmsProvider::Smsru), SecretString::from("key-1"), "", 10).unwrap();
+        let receipt = s.send(&message(None)).await.unwrap();
+        (sim, s, receipt.message_id)
+    }
+
+    fn phone() -> kabinet_api::Phone {
+        message(None).phone
+    }
+
+    #[tokio::test]
+    async fn status_after_a_send_is_delivered() {
+        let (_sim, s, id) = sent().await;
+        let status = s.status(&id, &phone()).await.unwrap();
+        assert_eq!((status.state, status.code), (DeliveryState::Delivered, 103), "{status:?}");
+        assert!(status.state.is_final());
+    }
+
+    #[tokio::test]
+    async fn status_keeps_the_raw_answer_byte_for_byte() {
+        let (sim, s, id) = sent().await;
+        let status = s.status(&id, &phone()).await.unwrap();
+        // The simulator answers the same query the same way, so a second, hand-made request
+        // shows what came over the wire.
+        let url = format!("{}/sms/status", sim.base_url(SmsProvider::Smsru));
+        let form = [("api_id", "key-1"), ("sms_id", id.as_str()), ("json", "1")];
+        let wire = reqwest::Client::new().post(url).form(&form).send().await.unwrap().bytes().await.unwrap();
+        assert_eq!(status.raw_response.as_bytes(), &wire[..]);
+        let body: serde_json::Value = serde_json::from_str(&status.raw_response).unwrap();
+        assert_eq!(body["sms"][&id]["status_code"], 103, "{body}");
+    }
+
+    #[tokio::test]
+    async fn status_of_a_made_up_id_is_not_found() {
+        let (_sim, s, _) = sent().await;
+        let status = s.status("000000-99999999", &phone()).await.unwrap();
+        assert_eq!((status.state, status.code), (DeliveryState::NotFound, -1), "{status:?}");
+        assert!(status.raw_response.contains("000000-99999999"), "{}", status.raw_response);
+    }
+
+    #[tokio::test]
+    async fn scripted_statuses_are_reported_then_delivery_resumes() {
+        let (sim, s, id) = sent().await;
+        sim.script(Script::StatusNext { count: 1, answer: StatusAnswer::Undelivered });
+        sim.script(Script::StatusNext { count: 1, answer: StatusAnswer::Queued });
+        sim.script(Script::StatusNext { count: 1, answer: StatusAnswer::Sent });
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let status = s.status(&id, &phone()).await.unwrap();
+            seen.push((status.state, status.code));
+        }
+        assert_eq!(
+            seen,
+            [
+                (DeliveryState::Undelivered, 104),
+                (DeliveryState::Queued, 100),
+                (DeliveryState::Sent, 101),
+                (DeliveryState::Delivered, 103)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn status_http_errors_and_garbage_are_errors() {
+        let (sim, s, id) = sent().await;
+        sim.script(Script::StatusNext { count: 1, answer: StatusAnswer::HttpStatus(502) });
+        sim.script(Script::StatusNext { count: 1, answer: StatusAnswer::Garbage });
+        assert_eq!(s.status(&id, &phone()).await.unwrap_err(), SmsError::Http(502));
+        assert!(matches!(s.status(&id, &phone()).await, Err(SmsError::Malformed(_))));
+        assert_eq!(s.status(&id, &phone()).await.unwrap().state, DeliveryState::Delivered, "the scripts are used up");
+    }
+
+    #[tokio::test]
+    async fn status_request_errors_map_as_on_send() {
+        let (sim, s, id) = sent().await;
+        sim.script(Script::StatusNext { count: 1, answer: StatusAnswer::ErrorCode(201) });
+        sim.script(Script::StatusNext { count: 1, answer: StatusAnswer::ErrorCode(231) });
+        assert!(matches!(s.status(&id, &phone()).await, Err(SmsError::Account { code: 201, .. })));
+        assert!(matches!(s.status(&id, &phone()).await, Err(SmsError::RateLimited { code: 231, .. })));
+        let no_key = SmsRu::new(&sim.base_url(SmsProvider::Smsru), SecretString::from(""), "", 10).unwrap();
+        assert!(matches!(no_key.status(&id, &phone()).await, Err(SmsError::Account { code: 200, .. })));
+    }
+
+    #[test]
+    fn status_codes_map_to_states() {
+        let body = |code: i64, status: &str| {
+            format!(r#"{{"status":"OK","status_code":100,"sms":{{"000000-1":{{"status":"{status}","status_code":{code},"status_text":"x"}}}},"balance":1.0}}"#)
+        };
+        let cases = [
+            (-1, "ERROR", DeliveryState::NotFound),
+            (100, "OK", DeliveryState::Queued),
+            (101, "OK", DeliveryState::Sent),
+            (102, "OK", DeliveryState::Sent),
+            (103, "OK", DeliveryState::Delivered),
+            (104, "OK", DeliveryState::Undelivered),
+            (105, "OK", DeliveryState::Undelivered),
+            (106, "OK", DeliveryState::Undelivered),
+            (107, "OK", DeliveryState::Undelivered),
+            (108, "OK", DeliveryState::Undelivered),
+            (150, "OK", DeliveryState::Undelivered),
+            (110, "OK", DeliveryState::Unknown),
+            (109, "OK", DeliveryState::Unknown),
+        ];
+        for (code, status, state) in cases {
+            assert_eq!(parse_status(&body(code, status), "000000-1").unwrap(), (state, code), "{code}");
+        }
+        // A per-message error that is not a delivery code is classified as on send.
+        assert!(matches!(parse_status(&body(202, "ERROR"), "000000-1"), Err(SmsError::BadPhone { code: 202, .. })));
+        let request_error = r#"{"status":"ERROR","status_code":200,"status_text":"Неправильный api_id"}"#;
+        assert!(matches!(parse_status(request_error, "000000-1"), Err(SmsError::Account { code: 200, .. })));
+    }
+
+    #[test]
+    fn status_answers_about_another_id_or_unreadable_are_malformed() {
+        for body in [
+            "",
+            "100\n103",
+            r#"{"status":"OK","status_code":100,"sms":{}}"#,
+            // The only entry is about another message: not taken as this one's.
+            r#"{"status":"OK","status_code":100,"sms":{"000000-2":{"status":"OK","status_code":103}}}"#,
+            r#"{"status":"OK","status_code":100,"sms":{"000000-1":{"status":"OK"}}}"#,
+            r#"{"status":"ERROR"}"#,
+        ] {
+            assert!(matches!(parse_status(body, "000000-1"), Err(SmsError::Malformed(_))), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn status_form_carries_key_id_and_json() {
+        let s = SmsRu::new("https://sms.ru", SecretString::from("key-1"), "KPK-NK", 10).unwrap();
+        assert_eq!(
+            s.status_form("000000-10000001"),
+            [("api_id", "key-1".to_owned()), ("sms_id", "000000-10000001".to_owned()), ("json", "1".to_owned())]
+        );
     }
 
     #[test]
