@@ -587,7 +587,7 @@ mod crash {
 #[test]
 fn evidence_verify_passes_a_real_package_and_names_a_changed_file() {
     use kabinet_shim::audit::{AuditRow, CheckpointSigner};
-    use kabinet_shim::signing::evidence::{build, EvidenceParts, Subject};
+    use kabinet_shim::signing::evidence::{build, EvidenceParts, JournalEntry, Subject};
     use sha2::{Digest, Sha256};
 
     let dir = tempfile::tempdir().unwrap();
@@ -596,7 +596,7 @@ fn evidence_verify_passes_a_real_package_and_names_a_changed_file() {
     let signer = CheckpointSigner::load(&key_path).unwrap();
 
     let mut prev = kabinet_shim::audit::GENESIS_HASH.to_owned();
-    let journal_rows = (1..=4)
+    let journal_rows: Vec<AuditRow> = (1..=4)
         .map(|seq| {
             let mut r = AuditRow {
                 seq,
@@ -631,9 +631,8 @@ fn evidence_verify_passes_a_real_package_and_names_a_changed_file() {
         original_pdf: original,
         agreement_text: "Соглашение о ПЭП, версия 3".into(),
         agreement_acceptance: serde_json::json!({"version": 3}),
-        sms_send_response: "{\"id\":\"sim-1\"}".into(),
-        sms_delivery_status: "{\"status\":1}".into(),
-        journal_rows,
+        sms: serde_json::json!({"send_response": "{\"id\":\"sim-1\"}", "status_polls": [{"raw_response": "{\"status\":1}"}]}),
+        journal_rows: journal_rows.into_iter().map(|r| JournalEntry::Row(Box::new(r))).collect(),
         phone_confirmation: serde_json::json!([]),
     };
     let zip = build(&parts, &signer).unwrap();

@@ -13,6 +13,7 @@ use kabinet_api::cabinet::{self, Application, ContributionsView, DocumentQuery, 
 use kabinet_api::messages::{self, Message, MessagesView};
 use kabinet_api::payments::{self, Payment, PaymentPreview, PaymentRequest, PaymentStarted, PaymentStatus, PaymentsView, StartPayment};
 use kabinet_api::requests::{self, ApplicationPreview, ApplicationsView, NewApplication, ProductsView, IDEMPOTENCY_HEADER};
+use kabinet_api::signing::{self, AcceptAgreement, Agreement, SignWithCode, SignatureDocument, SignaturesView, SigningCodeSent};
 use kabinet_api::{ApiError, ErrorCode, OrgInfo, API_PREFIX, MODE_HEADER};
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::Serialize;
@@ -248,6 +249,51 @@ pub async fn payment(
         limit = STATUS_TIMEOUT_MS;
     }
     request(config, Method::GET, &path, Payload::<()>::Empty, None, limit, cancel, read).await
+}
+
+/// The client's documents for signature, how many await a signature, and whether the ПЭП
+/// agreement is accepted.
+pub async fn signatures(config: &WidgetConfig) -> Result<SignaturesView, ApiFailure> {
+    get_json(config, signing::paths::SIGNATURES).await
+}
+
+/// One document for signature.
+pub async fn signature(config: &WidgetConfig, id: &str) -> Result<SignatureDocument, ApiFailure> {
+    get_json(config, &signing::paths::document(&segment(id))).await
+}
+
+/// The agreement on the simple electronic signature in its current version.
+pub async fn agreement(config: &WidgetConfig) -> Result<Agreement, ApiFailure> {
+    get_json(config, signing::paths::AGREEMENT).await
+}
+
+/// Accepts the agreement the client was shown (its version and hash, so a text that changed
+/// meanwhile is refused with `agreement_outdated`).
+pub async fn accept_agreement(config: &WidgetConfig, body: &AcceptAgreement) -> Result<Agreement, ApiFailure> {
+    post_json(config, signing::paths::AGREEMENT, body).await
+}
+
+/// Sends the code that signs document `id` by SMS.
+pub async fn signing_code(config: &WidgetConfig, id: &str) -> Result<SigningCodeSent, ApiFailure> {
+    /// Serialises as `{}`: the route takes a JSON body like every other POST.
+    #[derive(Serialize)]
+    struct Empty {}
+    post_json(config, &signing::paths::code(&segment(id)), &Empty {}).await
+}
+
+/// Signs document `id` with the code from the SMS; the answer is the document, signed.
+pub async fn sign(config: &WidgetConfig, id: &str, body: &SignWithCode) -> Result<SignatureDocument, ApiFailure> {
+    post_json(config, &signing::paths::sign(&segment(id)), body).await
+}
+
+/// The PDF of document `id` exactly as sent, for [`crate::download`].
+pub fn signature_original_path(id: &str) -> String {
+    signing::paths::original(&segment(id))
+}
+
+/// The signed copy of document `id` (the original with the stamp page), for [`crate::download`].
+pub fn signature_signed_path(id: &str) -> String {
+    signing::paths::signed(&segment(id))
 }
 
 /// Sends again (same request, same key) after no answer or «still in progress», a few times.

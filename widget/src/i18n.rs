@@ -1,6 +1,7 @@
 //! Every visible string, in Russian (default) and English.
 
 use kabinet_api::cabinet::{format_date_ru, format_rate, format_rub};
+use kabinet_api::signing::SignatureStatus;
 use kabinet_api::ErrorCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +85,6 @@ pub enum T {
     SavePassword,
     Hello,
     SectionsTitle,
-    Soon,
     Loans,
     Savings,
     Shares,
@@ -109,7 +109,6 @@ pub enum T {
     CancelPhoneChange,
     PhoneChanged,
     Contributions,
-    SectionsLater,
     AsOf,
     ApplicationsList,
     ContractsTitle,
@@ -374,6 +373,34 @@ pub enum T {
     PurposeCustom,
     PurposeTopUp,
     PaymentsListTitle,
+    SignDocuments,
+    SignDocumentsCount,
+    SignaturesIntro,
+    NoSignatures,
+    DocNumber,
+    SentOn,
+    DocFile,
+    DownloadOriginal,
+    HashLabel,
+    HashNote,
+    SigningIntro,
+    SignButton,
+    CancelSigning,
+    AgreementIntro,
+    AgreementCheck,
+    AgreementNotChecked,
+    AcceptAgreement,
+    AgreementAccepted,
+    SigningCodeSent,
+    NoCodeSigning,
+    ConfirmSignature,
+    RequestNewCode,
+    SignedTitle,
+    SignedAt,
+    VerifyCode,
+    VerifyHint,
+    DownloadSigned,
+    WithdrawnText,
 }
 
 pub fn t(lang: Lang, key: T) -> &'static str {
@@ -489,8 +516,6 @@ pub fn t(lang: Lang, key: T) -> &'static str {
         (Lang::En, Hello) => "Hello, {name}!",
         (Lang::Ru, SectionsTitle) => "Разделы кабинета",
         (Lang::En, SectionsTitle) => "Sections",
-        (Lang::Ru, Soon) => "скоро",
-        (Lang::En, Soon) => "coming soon",
         (Lang::Ru, Loans) => "Займы",
         (Lang::En, Loans) => "Loans",
         (Lang::Ru, Savings) => "Сбережения",
@@ -539,8 +564,6 @@ pub fn t(lang: Lang, key: T) -> &'static str {
         (Lang::En, PhoneChanged) => "The phone number has been changed.",
         (Lang::Ru, Contributions) => "Взносы",
         (Lang::En, Contributions) => "Contributions",
-        (Lang::Ru, SectionsLater) => "Разделы с пометкой «скоро» появятся позже. До тех пор по этим вопросам звоните или приходите в офис.",
-        (Lang::En, SectionsLater) => "Sections marked “coming soon” will appear later. Until then, please call or visit the office about them.",
         (Lang::Ru, AsOf) => "Данные на {date}",
         (Lang::En, AsOf) => "Figures as of {date}",
         (Lang::Ru, ApplicationsList) => "Заявки",
@@ -1065,6 +1088,62 @@ pub fn t(lang: Lang, key: T) -> &'static str {
         (Lang::En, PurposeTopUp) => "Savings top-up",
         (Lang::Ru, PaymentsListTitle) => "Оплаты картой",
         (Lang::En, PaymentsListTitle) => "Card payments",
+        (Lang::Ru, SignDocuments) => "Документы на подпись",
+        (Lang::En, SignDocuments) => "Documents to sign",
+        (Lang::Ru, SignDocumentsCount) => "Документы на подпись ({n})",
+        (Lang::En, SignDocumentsCount) => "Documents to sign ({n})",
+        (Lang::Ru, SignaturesIntro) => "Здесь документы, которые организация прислала вам на подпись. Откройте документ, прочитайте его и подпишите кодом из SMS — это простая электронная подпись.",
+        (Lang::En, SignaturesIntro) => "Documents the organisation has sent you to sign. Open a document, read it and sign it with a code from an SMS: a simple electronic signature.",
+        (Lang::Ru, NoSignatures) => "Документов на подпись пока нет.",
+        (Lang::En, NoSignatures) => "No documents to sign yet.",
+        (Lang::Ru, DocNumber) => "№ {number}",
+        (Lang::En, DocNumber) => "No. {number}",
+        (Lang::Ru, SentOn) => "Отправлен {time}",
+        (Lang::En, SentOn) => "Sent {time}",
+        (Lang::Ru, DocFile) => "Файл: {name}, {size}",
+        (Lang::En, DocFile) => "File: {name}, {size}",
+        (Lang::Ru, DownloadOriginal) => "Скачать документ (PDF)",
+        (Lang::En, DownloadOriginal) => "Download the document (PDF)",
+        (Lang::Ru, HashLabel) => "Контрольная сумма (SHA-256)",
+        (Lang::En, HashLabel) => "Checksum (SHA-256)",
+        (Lang::Ru, HashNote) => "Первые 8 символов придут в SMS: {prefix}",
+        (Lang::En, HashNote) => "The first 8 characters will come in the SMS: {prefix}",
+        (Lang::Ru, SigningIntro) => "Прочитайте документ перед подписанием. Код из SMS подтверждает подпись именно этого файла: начало его контрольной суммы будет в SMS.",
+        (Lang::En, SigningIntro) => "Read the document before signing. The SMS code confirms the signature of exactly this file: the SMS gives the start of its checksum.",
+        (Lang::Ru, SignButton) => "Подписать",
+        (Lang::En, SignButton) => "Sign",
+        (Lang::Ru, CancelSigning) => "Отменить подписание",
+        (Lang::En, CancelSigning) => "Cancel signing",
+        (Lang::Ru, AgreementIntro) => "Чтобы подписывать документы кодом из SMS, сначала примите соглашение об использовании простой электронной подписи.",
+        (Lang::En, AgreementIntro) => "To sign documents with an SMS code, first accept the agreement on the simple electronic signature.",
+        (Lang::Ru, AgreementCheck) => "Я прочитал(а) соглашение и принимаю его",
+        (Lang::En, AgreementCheck) => "I have read the agreement and accept it",
+        (Lang::Ru, AgreementNotChecked) => "Отметьте, что вы прочитали соглашение и принимаете его.",
+        (Lang::En, AgreementNotChecked) => "Tick the box to confirm that you have read the agreement and accept it.",
+        (Lang::Ru, AcceptAgreement) => "Принять соглашение",
+        (Lang::En, AcceptAgreement) => "Accept the agreement",
+        (Lang::Ru, AgreementAccepted) => "Соглашение принято. Теперь документ можно подписать.",
+        (Lang::En, AgreementAccepted) => "The agreement is accepted. You can now sign the document.",
+        (Lang::Ru, SigningCodeSent) => "Код отправлен на {phone}. В SMS указан документ и начало его контрольной суммы: {prefix}. Никому не сообщайте код.",
+        (Lang::En, SigningCodeSent) => "The code has been sent to {phone}. The SMS names the document and the start of its checksum: {prefix}. Do not tell anyone the code.",
+        (Lang::Ru, NoCodeSigning) => "Если SMS не пришло, отправьте код ещё раз или позвоните в офис {org_phone}.",
+        (Lang::En, NoCodeSigning) => "If no SMS arrives, send the code again or call the office at {org_phone}.",
+        (Lang::Ru, ConfirmSignature) => "Подтвердить подпись",
+        (Lang::En, ConfirmSignature) => "Confirm the signature",
+        (Lang::Ru, RequestNewCode) => "Запросить новый код",
+        (Lang::En, RequestNewCode) => "Ask for a new code",
+        (Lang::Ru, SignedTitle) => "Документ подписан",
+        (Lang::En, SignedTitle) => "The document is signed",
+        (Lang::Ru, SignedAt) => "Дата и время подписания",
+        (Lang::En, SignedAt) => "Signed on",
+        (Lang::Ru, VerifyCode) => "Код проверки",
+        (Lang::En, VerifyCode) => "Verification code",
+        (Lang::Ru, VerifyHint) => "Код проверки напечатан на листе подписи в подписанном документе: по нему можно убедиться, что копия подлинная.",
+        (Lang::En, VerifyHint) => "The verification code is printed on the signature page of the signed document: it shows that a copy is genuine.",
+        (Lang::Ru, DownloadSigned) => "Скачать подписанный документ (PDF)",
+        (Lang::En, DownloadSigned) => "Download the signed document (PDF)",
+        (Lang::Ru, WithdrawnText) => "Организация отозвала этот документ. Подписать его нельзя.",
+        (Lang::En, WithdrawnText) => "The organisation has withdrawn this document. It can no longer be signed.",
     }
 }
 
@@ -1133,6 +1212,22 @@ pub fn messages_label(lang: Lang, unread: u32) -> String {
     fill(lang, if one { T::MessagesUnreadOne } else { T::MessagesUnreadMany }, &[("n", &unread.to_string())])
 }
 
+/// «Документы на подпись (1)»; «Документы на подпись» alone when nothing awaits a signature.
+pub fn signatures_label(lang: Lang, awaiting: u32) -> String {
+    if awaiting == 0 {
+        return t(lang, T::SignDocuments).to_owned();
+    }
+    fill(lang, T::SignDocumentsCount, &[("n", &awaiting.to_string())])
+}
+
+/// A document's status for signature in words: «Ожидает подписи», «Подписан», «Отозван организацией».
+pub fn signature_status(lang: Lang, status: SignatureStatus) -> &'static str {
+    match lang {
+        Lang::Ru => status.title_ru(),
+        Lang::En => status.title_en(),
+    }
+}
+
 /// A file's size for people: «512 Б», «120 КБ», «1,5 МБ».
 pub fn file_size(lang: Lang, bytes: u64) -> String {
     const KB: u64 = 1024;
@@ -1181,6 +1276,9 @@ mod tests {
         assert_eq!(messages_label(Lang::Ru, 3), "Сообщения (3 новых)");
         assert_eq!(messages_label(Lang::Ru, 11), "Сообщения (11 новых)");
         assert_eq!(messages_label(Lang::Ru, 21), "Сообщения (21 новое)");
+        assert_eq!(signatures_label(Lang::Ru, 0), "Документы на подпись");
+        assert_eq!(signatures_label(Lang::Ru, 1), "Документы на подпись (1)");
+        assert_eq!(signature_status(Lang::Ru, SignatureStatus::Awaiting), "Ожидает подписи");
         assert_eq!(file_size(Lang::Ru, 120 * 1024), "120 КБ");
         assert_eq!(file_size(Lang::Ru, 300), "300 Б");
         assert_eq!(file_size(Lang::Ru, 1536 * 1024), "1,5 МБ");

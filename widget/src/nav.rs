@@ -39,6 +39,10 @@ pub enum Screen {
     Pay,
     /// One card payment's status: which one is [`Nav::payment`].
     Payment,
+    /// «Документы на подпись»: the documents the organisation sent the client to sign.
+    Signatures,
+    /// One document for signature: which one is [`Nav::signature`].
+    Signature,
 }
 
 /// A one-line notice for the next screen: a text key and the values of its placeholders.
@@ -78,6 +82,14 @@ pub struct PaymentRef {
     pub back: Screen,
 }
 
+/// The document for signature a screen shows: its id for the API and its title, so the
+/// heading is there (and takes focus) before the document has loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureRef {
+    pub id: String,
+    pub title: String,
+}
+
 /// Shared by every screen through context; all fields are signals, so it is `Copy`.
 #[derive(Clone, Copy)]
 pub struct Nav {
@@ -96,6 +108,11 @@ pub struct Nav {
     pay: StoredValue<Option<(PaymentContractKind, Contract)>>,
     /// The payment `Screen::Payment` shows.
     payment: StoredValue<Option<PaymentRef>>,
+    /// The document `Screen::Signature` shows.
+    signature: StoredValue<Option<SignatureRef>>,
+    /// Whether the ПЭП agreement is accepted, as the last list of documents said; `None`
+    /// before one has loaded (the server's `agreement_required` then tells).
+    agreement: StoredValue<Option<bool>>,
     /// A payment to show once the client has signed in (they came back from the bank signed
     /// out, or their session ended while the status was showing).
     resume: StoredValue<Option<String>>,
@@ -129,6 +146,8 @@ impl Nav {
             preselect: StoredValue::new(None),
             pay: StoredValue::new(None),
             payment: StoredValue::new(payment),
+            signature: StoredValue::new(None),
+            agreement: StoredValue::new(None),
             resume: StoredValue::new(resume),
             session: RwSignal::new(session),
             notice: StoredValue::new(None),
@@ -213,6 +232,28 @@ impl Nav {
         self.payment.get_value()
     }
 
+    /// Opens one document for signature.
+    pub fn open_signature(&self, signature: SignatureRef) {
+        self.signature.set_value(Some(signature));
+        self.go(Screen::Signature);
+    }
+
+    /// The document the signature screen shows.
+    pub fn signature(&self) -> Option<SignatureRef> {
+        self.signature.get_value()
+    }
+
+    /// Whether the ПЭП agreement is known to be accepted (`None`: not known yet).
+    pub fn agreement_accepted(&self) -> Option<bool> {
+        self.agreement.try_get_value().flatten()
+    }
+
+    /// Remembers what the server said of the agreement; `try_` because an answer may come
+    /// after the person has signed out.
+    pub fn set_agreement_accepted(&self, accepted: bool) {
+        self.agreement.try_set_value(Some(accepted));
+    }
+
     /// Shows payment `id` again once the client has signed in: call before sending them to the
     /// login screen.
     pub fn resume_payment(&self, id: String) {
@@ -262,6 +303,8 @@ impl Nav {
     /// Back to the login screen with `notice` said there.
     pub fn signed_out(&self, notice: T) {
         self.session.set(None);
+        // Whoever signs in next has their own agreement, or none.
+        self.agreement.set_value(None);
         self.notice.set_value(Some(notice.into()));
         self.go(Screen::Login);
     }

@@ -15,7 +15,7 @@ pub mod spec;
 pub mod verify;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 use kabinet_api::cabinet::{format_rub, DocumentKind, DocumentQuery, LoanDetail, SavingsDetail};
 use kabinet_api::ErrorCode;

@@ -89,7 +89,7 @@ pub struct EvidenceParts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum JournalEntry {
-    Row(AuditRow),
+    Row(Box<AuditRow>),
     Withheld(WithheldRow),
 }
 
@@ -509,7 +509,7 @@ fn read_entries(zip: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, EvidenceProblem
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum JournalLine {
-    Row(RowLine),
+    Row(Box<RowLine>),
     Withheld(WithheldRow),
 }
 
@@ -564,7 +564,7 @@ fn check_journal(bytes: &[u8]) -> Result<(i64, i64), EvidenceProblem> {
             continue;
         }
         let entry = match serde_json::from_str::<JournalLine>(line) {
-            Ok(JournalLine::Row(r)) => JournalEntry::Row(r.into()),
+            Ok(JournalLine::Row(r)) => JournalEntry::Row(Box::new((*r).into())),
             Ok(JournalLine::Withheld(w)) if w.withheld => JournalEntry::Withheld(w),
             Ok(JournalLine::Withheld(_)) => {
                 return Err(P::JournalUnreadable { line: i + 1, reason: "a row without its columns must say withheld".into() })
@@ -662,7 +662,7 @@ mod tests {
                 "send_response": r#"{"id":"sim-000017","cnt":1}"#,
                 "status_polls": [{"raw_response": r#"{"status":1,"last_date":"02.03.2026 12:15:04"}"#}],
             }),
-            journal_rows: rows().into_iter().map(JournalEntry::Row).collect(),
+            journal_rows: rows().into_iter().map(|r| JournalEntry::Row(Box::new(r))).collect(),
             phone_confirmation: serde_json::json!([{"phone": "+79035551234", "confirmed_at": "2025-12-01T08:00:00Z"}]),
         }
     }
@@ -865,8 +865,7 @@ mod tests {
         let forged = resign(&zip, &[(JOURNAL, lines(&e))], &s);
         assert!(matches!(verify(&forged, Some(&key)), Err(EvidenceProblem::JournalUnreadable { line: 1, .. })));
         // A line that says withheld: false is neither kind.
-        let bad = lines(&p.journal_rows).iter().copied().collect::<Vec<u8>>();
-        let bad = String::from_utf8(bad).unwrap().replace("\"withheld\":true", "\"withheld\":false").into_bytes();
+        let bad = String::from_utf8(lines(&p.journal_rows)).unwrap().replace("\"withheld\":true", "\"withheld\":false").into_bytes();
         let forged = resign(&zip, &[(JOURNAL, bad)], &s);
         assert!(matches!(verify(&forged, Some(&key)), Err(EvidenceProblem::JournalUnreadable { line: 2, .. })));
     }

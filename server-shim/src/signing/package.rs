@@ -182,6 +182,6 @@ async fn session_run(signing: &Signing, session_uid: &str) -> Result<Vec<Journal
         .await?;
     Ok(rows
         .iter()
-        .map(|r| if r.session_id == session_uid { JournalEntry::Row(r.clone()) } else { JournalEntry::withheld(r) })
+        .map(|r| if r.session_id == session_uid { JournalEntry::Row(Box::new(r.clone())) } else { JournalEntry::withheld(r) })
         .collect())
 }

@@ -693,7 +693,7 @@ impl Signing {
     async fn poll_delivery(&self, auth: &Auth, sms_row: i64, message_id: &str, phone: &Phone) -> String {
         let polled_at = self.now().unix_timestamp();
         let (state, code, raw, error, shown) = match auth.sms.status(message_id, phone).await {
-            Ok(s) => (format!("{:?}", s.state).to_lowercase(), s.code, s.raw_response.clone(), String::new(), s.state.title_ru().to_owned()),
+            Ok(s) => (s.state.as_str().to_owned(), s.code, s.raw_response.clone(), String::new(), s.state.title_ru().to_owned()),
             Err(e) => ("error".to_owned(), 0, String::new(), e.to_string(), format!("не получен ({e})")),
         };
         let stored = sqlx::query(

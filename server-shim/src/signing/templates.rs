@@ -833,19 +833,12 @@ fn sentence(s: &str) -> String {
 }
 
 #[cfg(test)]
-// The documents' own fixtures, shared rather than copied so the two never drift apart;
-// `documents` keeps its module private, and the loan and savings data go unused here.
-#[allow(dead_code)]
-#[path = "../documents/fixtures.rs"]
-mod fixtures;
-
-#[cfg(test)]
 mod tests {
     use time::macros::date;
     use time::OffsetDateTime;
 
-    use super::fixtures::{holder, org, pdf_pages};
     use super::*;
+    use crate::documents::fixtures::{holder, org, pdf_pages};
     use crate::documents::pdf::{render, Stamp};
 
     const NUMBER: &str = "П-2026-0001";
@@ -980,7 +973,7 @@ mod tests {
     fn optional_fields_may_be_left_out() {
         let consent = try_fill(Template::BkiConsent, &[("passport", "50 12 345678"), ("birth_date", "1985-04-12")]).unwrap();
         let text = pdf_text(&consent);
-        assert!(text.contains("Рассмотрение заявки на получение займа."), "{text}");
+        assert!(text.contains("Рассмотрение заявки на получение займа. Мне известно"), "{text}");
         assert!(text.contains("серия\u{a0}5012\u{a0}№\u{a0}345678"), "{text}");
 
         let offer = try_fill(Template::LoanOffer, &[("amount", "300000"), ("term_months", "1"), ("rate", "0")]).unwrap();

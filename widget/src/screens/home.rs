@@ -1,5 +1,5 @@
-//! The cabinet's home: a greeting, the sections (those that work open their screens, the rest
-//! say they are coming), the profile and sign-out.
+//! The cabinet's home: a greeting, the sections (each opens its screen; «Сообщения» and
+//! «Документы на подпись» say how many wait for the client), the profile and sign-out.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -7,22 +7,21 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::components::{form_alert::FormAlert, screen_heading::ScreenHeading};
 use crate::form::FormState;
-use crate::i18n::{fill, messages_label, t, T};
+use crate::i18n::{fill, messages_label, signatures_label, t, T};
 use crate::load::Load;
 use crate::nav::{Nav, Screen};
 use crate::WidgetConfig;
 
 /// The sections that work, in the order a client looks for them, and the screens they open.
-const SECTIONS: [(T, Screen); 6] = [
+const SECTIONS: [(T, Screen); 7] = [
     (T::Loans, Screen::Loans),
     (T::Savings, Screen::Savings),
     (T::Contributions, Screen::Contributions),
     (T::Payments, Screen::Payments),
     (T::Applications, Screen::Applications),
     (T::Messages, Screen::Messages),
+    (T::SignDocuments, Screen::Signatures),
 ];
-/// The sections still to come.
-const SOON: [T; 1] = [T::Documents];
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -44,7 +43,28 @@ pub fn Home() -> impl IntoView {
         })
     };
     let unread = move || conversation.data().map_or(0, |v| v.unread);
-    let news = move |to: Screen| to == Screen::Messages && unread() != 0;
+    // Likewise for the count of documents awaiting a signature on «Документы на подпись»; the
+    // answer also says whether the ПЭП agreement is accepted, which signing needs to know.
+    let to_sign = {
+        let config = config.clone();
+        Load::new(move || {
+            let config = config.clone();
+            async move {
+                let got = api::signatures(&config).await;
+                if let Ok(v) = &got {
+                    nav.set_agreement_accepted(v.agreement_accepted);
+                }
+                got
+            }
+        })
+    };
+    let awaiting = move || to_sign.data().map_or(0, |v| v.awaiting);
+    let count = move |to: Screen| match to {
+        Screen::Messages => unread(),
+        Screen::Signatures => awaiting(),
+        _ => 0,
+    };
+    let news = move |to: Screen| count(to) != 0;
 
     let sign_out = move |_| {
         if !logout.begin() {
@@ -65,25 +85,22 @@ pub fn Home() -> impl IntoView {
     let sections = SECTIONS
         .iter()
         .map(|&(name, to)| {
+            // «Документы на подпись (1)» is the button's name; on screen the number is a pill.
+            let label = move || match to {
+                Screen::Signatures if awaiting() != 0 => Some(signatures_label(lang, awaiting())),
+                _ => None,
+            };
             view! {
                 <li>
                     // The arrow is drawing: the button's name is the section's name alone.
                     <button type="button" class="kb-section kb-section-open" on:click=move |_| nav.go(to)
-                        class:kb-section-news=move || news(to)>
+                        class:kb-section-news=move || news(to) aria-label=label>
                         <span class="kb-section-name">{move || if to == Screen::Messages { messages_label(lang, unread()) } else { t(lang, name).to_owned() }}</span>
+                        {move || (to == Screen::Signatures && awaiting() != 0).then(|| view! {
+                            <span class="kb-badge kb-badge-new kb-section-count">{awaiting()}</span>
+                        })}
                         <span class="kb-chevron" aria-hidden="true">"›"</span>
                     </button>
-                </li>
-            }
-        })
-        .collect_view();
-    let soon = SOON
-        .iter()
-        .map(|s| {
-            view! {
-                <li class="kb-section">
-                    <span class="kb-section-name">{t(lang, *s)}</span>
-                    <span class="kb-badge">{t(lang, T::Soon)}</span>
                 </li>
             }
         })
@@ -104,8 +121,7 @@ pub fn Home() -> impl IntoView {
         </section>
         <nav class="kb-card kb-sections-card" aria-labelledby="kb-sections-title">
             <h3 class="kb-subtitle" id="kb-sections-title">{t(lang, T::SectionsTitle)}</h3>
-            <ul class="kb-sections">{sections}{soon}</ul>
-            <p class="kb-hint kb-sections-later">{t(lang, T::SectionsLater)}</p>
+            <ul class="kb-sections">{sections}</ul>
         </nav>
     }
     .into_any()

@@ -21,3 +21,5 @@ pub mod reset;
 pub mod saving;
 pub mod savings;
 pub mod shell;
+pub mod signature;
+pub mod signatures;

@@ -11,6 +11,7 @@ use crate::screens::{
     applications::ApplicationsScreen, contributions::Contributions, home::Home, loan::Loan, loans::Loans, login::Login,
     message::Message, messages::Messages, new_application::NewApplication, pay::Pay, payment::PaymentScreen,
     payments::Payments, profile::Profile, register::Register, reset::Reset, saving::Saving, savings::Savings,
+    signature::SignatureScreen, signatures::Signatures,
 };
 use crate::WidgetConfig;
 
@@ -50,6 +51,8 @@ pub fn Shell(org: OrgInfo, session: Option<SessionInfo>) -> impl IntoView {
             Screen::Payments => view! { <Payments/> }.into_any(),
             Screen::Pay => view! { <Pay/> }.into_any(),
             Screen::Payment => view! { <PaymentScreen/> }.into_any(),
+            Screen::Signatures => view! { <Signatures/> }.into_any(),
+            Screen::Signature => view! { <SignatureScreen/> }.into_any(),
         }}
         <OrgFooter/>
     }

@@ -159,7 +159,8 @@ impl SmsSimulator {
     }
 
     /// Where an adapter of `provider` should send: `http://127.0.0.1:PORT/smsru` or `.../smsc`
-    /// (the adapters append `/sms/send`, `/sms/status`, `/sys/send.php` and `/sys/status.php`). `Simulator` gives the server's root.
+    /// (the adapters append `/sms/send`, `/sms/status`, `/sys/send.php` and `/sys/status.php`).
+    /// `Simulator` gives the server's root.
     pub fn base_url(&self, provider: SmsProvider) -> String {
         let root = format!("http://{}", self.shared.addr);
         match provider {
@@ -473,18 +474,13 @@ fn smsru_status_text(code: i64) -> &'static str {
     }
 }
 
-/// The delivery code a scripted answer (or none: delivered) stands for, per protocol.
-fn reported(answer: Option<StatusAnswer>, smsru: bool) -> i64 {
-    let (smsru_code, smsc_code) = match answer {
+/// The delivery codes, (SMS.ru, SMSC), a scripted answer stands for; no script means delivered.
+fn reported(answer: Option<StatusAnswer>) -> (i64, i64) {
+    match answer {
         Some(StatusAnswer::Queued) => (100, -1),
         Some(StatusAnswer::Sent) => (101, 0),
         Some(StatusAnswer::Undelivered) => (104, 3),
         _ => (103, 1),
-    };
-    if smsru {
-        smsru_code
-    } else {
-        smsc_code
     }
 }
 
@@ -510,7 +506,7 @@ async fn smsru_status(State(proto): State<Proto>, Form(p): Form<Params>) -> Resp
         .filter(|id| !id.is_empty())
         .map(|id| {
             let known = state.messages.iter().any(|m| m.provider == "smsru" && m.id == id);
-            let code = if known { reported(answer, true) } else { -1 };
+            let code = if known { reported(answer).0 } else { -1 };
             let status = if known { "OK" } else { "ERROR" };
             (id.to_owned(), json!({ "status": status, "status_code": code, "status_text": smsru_status_text(code) }))
         })
@@ -669,7 +665,7 @@ async fn smsc_status(State(proto): State<Proto>, Form(p): Form<Params>) -> Respo
     match found {
         Some(m) => {
             let (last_date, last_timestamp) = smsc_last_change(&m.received_at);
-            Json(json!({ "status": reported(answer, false), "last_date": last_date, "last_timestamp": last_timestamp }))
+            Json(json!({ "status": reported(answer).1, "last_date": last_date, "last_timestamp": last_timestamp }))
                 .into_response()
         }
         None => Json(json!({ "status": -3 })).into_response(),
