@@ -53,7 +53,7 @@ async fn shot(b: &Browser, name: &str) {
 }
 
 /// Waits for a new, complete PDF in `dir` (Chromium writes `.crdownload` first, then renames).
-async fn downloaded(dir: &Path, before: usize) -> PathBuf {
+pub(crate) async fn downloaded(dir: &Path, before: usize) -> PathBuf {
     eventually("a downloaded PDF", WAIT, || async {
         let entries: Vec<PathBuf> = std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).collect();
         if entries.iter().any(|p| p.extension().is_some_and(|x| x == "crdownload")) {

@@ -14,5 +14,6 @@ mod requests;
 mod requests_e2e;
 mod signin_e2e;
 mod signing;
+mod signing_e2e;
 mod sms;
 mod store;
