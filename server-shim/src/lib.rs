@@ -8,6 +8,7 @@ pub mod cabinet;
 pub mod clock;
 pub mod config;
 pub mod documents;
+pub mod failpoint;
 pub mod gateways;
 pub mod http;
 pub mod org;
@@ -95,6 +96,8 @@ impl App {
         let (acquirer, acquiring_simulator) = gateways::acquiring::build(&config, &callback_root).await?;
         let gateways = http::Gateways { sms, sms_simulator, acquirer, acquiring_simulator };
         let state = AppState::new(config, store, clock, accounting, gateways);
+        // A signature a crash left unjournaled gets its row before anything else happens.
+        state.signing().journal_pending().await.map_err(|e| anyhow::anyhow!("journaling pending signatures: {e:?}"))?;
         Ok(App { state, listener, addr, signer: Arc::new(signer), contract })
     }
 

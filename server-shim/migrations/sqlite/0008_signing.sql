@@ -43,6 +43,9 @@ CREATE TABLE signature_requests (
     stamped_sha256  TEXT,
     stamped_code    TEXT,
     signed_file_name TEXT,
+    -- 1 once the «… подписано» journal row is written; a crash in between leaves 0 and the
+    -- next start writes it.
+    signed_journaled BIGINT  NOT NULL DEFAULT 0,
     -- The signature's evidence record as JSON: doc_sha256, sms ids, code_hash, phone, ip,
     -- session_uid, agreement version and hash, t_sent and t_entered (UTC).
     evidence        TEXT

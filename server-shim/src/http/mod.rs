@@ -94,7 +94,8 @@ impl AppState {
             clock.clone(),
             orgs.lookup().clone(),
             &config.public_url,
-        ));
+        )
+        .with_failpoint(crate::failpoint::Failpoint::from_env(config.mode)));
         AppState(Arc::new(Inner {
             config,
             orgs,

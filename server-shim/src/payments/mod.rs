@@ -205,7 +205,7 @@ pub struct Payments {
     refresh_slots: Arc<tokio::sync::Semaphore>,
     /// Wakes the outbox worker when a payment is confirmed.
     outbox_kick: tokio::sync::Notify,
-    failpoint: Option<String>,
+    failpoint: crate::failpoint::Failpoint,
     /// Set when the shim is stopping: long polls answer at once instead of holding the
     /// graceful shutdown for their full wait.
     stop: tokio::sync::watch::Sender<bool>,
@@ -246,10 +246,7 @@ impl Payments {
         division: String,
         mode: Mode,
     ) -> Payments {
-        let failpoint = match mode {
-            Mode::Production => None,
-            Mode::Demo | Mode::Test => std::env::var("KABINET_FAILPOINT").ok().filter(|f| !f.is_empty()),
-        };
+        let failpoint = crate::failpoint::Failpoint::from_env(mode);
         Payments {
             store,
             journal,
@@ -301,18 +298,6 @@ impl Payments {
 
     fn changed(&self) {
         self.changes.send_modify(|v| *v = v.wrapping_add(1));
-    }
-
-    fn hit_failpoint(&self, name: &str) {
-        if self.failpoint.as_deref() != Some(name) {
-            return;
-        }
-        eprintln!("kabinet failpoint reached: {name}");
-        #[cfg(unix)]
-        {
-            let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
-        }
-        std::process::abort();
     }
 
     async fn record(&self, entry: AuditEntry) {
@@ -627,7 +612,7 @@ impl Payments {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        self.hit_failpoint(FAILPOINT_CONFIRMED);
+        self.failpoint.hit(FAILPOINT_CONFIRMED);
         self.changed();
         self.journal_confirmation(row, source, now).await?;
         self.outbox_kick.notify_one();

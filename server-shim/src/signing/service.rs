@@ -29,6 +29,7 @@ use crate::auth::{Auth, SmsEvidence};
 use crate::clock::{format_utc, Clock};
 use crate::documents::code::VerificationCode;
 use crate::documents::Documents;
+use crate::failpoint::Failpoint;
 use crate::gateways::sms::SmsMessage;
 use crate::http::error::AppError;
 use crate::org::OrgSettings;
@@ -75,6 +76,9 @@ pub struct SignatureEvidence {
     pub ip: String,
     pub session_uid: String,
     pub user_id: String,
+    /// As accounting named the client when signing (the journal row is written from this
+    /// record, also after a crash).
+    pub client_name: String,
     pub agreement_version: String,
     pub agreement_sha256: String,
     /// UTC, RFC 3339.
@@ -213,13 +217,23 @@ pub struct Signing {
     clock: Arc<dyn Clock>,
     org: OrgSettings,
     public_url: String,
+    failpoint: Failpoint,
 }
+
+/// The failpoint right after a signature is committed, before it is journaled.
+pub const FAILPOINT_SIGNED: &str = "signature_committed";
 
 impl Signing {
     /// The client's flows that send and check codes take the sign-in service's codes, limits
     /// and SMS sender as an argument; staff commands run without them.
     pub fn new(store: Store, journal: Journal, clock: Arc<dyn Clock>, org: OrgSettings, public_url: &str) -> Self {
-        Signing { store, journal, clock, org, public_url: public_url.trim_end_matches('/').to_owned() }
+        Signing { store, journal, clock, org, public_url: public_url.trim_end_matches('/').to_owned(), failpoint: Failpoint::default() }
+    }
+
+    /// With the crash failpoint of `KABINET_FAILPOINT` (demo and test modes only).
+    pub fn with_failpoint(mut self, failpoint: Failpoint) -> Self {
+        self.failpoint = failpoint;
+        self
     }
 
     fn now(&self) -> OffsetDateTime {
@@ -614,6 +628,7 @@ impl Signing {
             ip: who.ip.to_string(),
             session_uid: who.session_uid.clone(),
             user_id: who.user_id.clone(),
+            client_name: who.client_name.clone(),
             agreement_version: acceptance.version.clone(),
             agreement_sha256: acceptance.sha256.clone(),
             t_sent: utc(pending.sent_at),
@@ -657,22 +672,58 @@ impl Signing {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        // A crash here leaves a signed document without its journal row; the next start
+        // writes it (`journal_pending`), marked as written late.
+        self.failpoint.hit(FAILPOINT_SIGNED);
+        let row = self.row(&row.id).await?.ok_or(ErrorCode::NotFound)?;
+        self.journal_signed(&row, &evidence, "").await?;
+        Ok(row)
+    }
 
-        self.journal
-            .record(self.entry(EventKind::DocumentSigned, who).subject(row.subject()).description(format!(
-                "Простая электронная подпись кодом из SMS. SHA-256 документа {sha256}; SMS id {} ({}); доставка: {}; \
-                 соглашение о ПЭП редакция {}; код отправлен {}, введён {}; подписанный файл SHA-256 {stamped_sha256}, \
-                 код проверки {}",
-                evidence.sms_id,
-                evidence.sms_provider,
-                evidence.delivery_status,
-                evidence.agreement_version,
-                evidence.t_sent,
-                evidence.t_entered,
-                verify_code
-            )))
-            .await?;
-        Ok(self.row(&row.id).await?.ok_or(ErrorCode::NotFound)?)
+    /// The «… подписано» row of a signed document from its evidence record, then the mark that
+    /// it is journaled.
+    async fn journal_signed(&self, row: &RequestRow, ev: &SignatureEvidence, note: &str) -> Result<(), AppError> {
+        let entry = AuditEntry::new(EventKind::DocumentSigned, &self.org.division)
+            .client(&row.client_id, &ev.client_name)
+            .session(&ev.session_uid)
+            .ip(&ev.ip)
+            .subject(row.subject())
+            .description(format!(
+                "Простая электронная подпись кодом из SMS. SHA-256 документа {}; SMS id {} ({}); доставка: {}; \
+                 соглашение о ПЭП редакция {}; код отправлен {}, введён {}; подписанный файл SHA-256 {}, \
+                 код проверки {}{note}",
+                ev.doc_sha256,
+                ev.sms_id,
+                ev.sms_provider,
+                ev.delivery_status,
+                ev.agreement_version,
+                ev.t_sent,
+                ev.t_entered,
+                ev.stamped_sha256,
+                VerificationCode::parse(&ev.stamped_code).map(|c| c.to_string()).unwrap_or_default(),
+            ));
+        self.journal.record(entry).await?;
+        sqlx::query("UPDATE signature_requests SET signed_journaled = 1 WHERE id = $1").bind(&row.id).execute(self.store.pool()).await?;
+        Ok(())
+    }
+
+    /// Journals the signatures a crash left unjournaled (signed and committed, row not written);
+    /// run at start. Returns how many.
+    pub async fn journal_pending(&self) -> Result<usize, AppError> {
+        let ids: Vec<String> = sqlx::query("SELECT id FROM signature_requests WHERE status = 'signed' AND signed_journaled = 0")
+            .fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for id in &ids {
+            let row = self.row(id).await?.ok_or(ErrorCode::NotFound)?;
+            let ev: SignatureEvidence = serde_json::from_str(row.evidence.as_deref().unwrap_or_default())
+                .map_err(|e| AppError::Internal(format!("evidence record of {id}: {e}")))?;
+            tracing::warn!(document = %row.number, "a signature committed before a crash is journaled now");
+            self.journal_signed(&row, &ev, " (записано после перезапуска сервиса)").await?;
+        }
+        Ok(ids.len())
     }
 
     async fn code_refused(&self, who: &Signer, row: &RequestRow, phone: &Phone, refusal: Refusal) -> AppError {
