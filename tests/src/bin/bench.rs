@@ -5,7 +5,9 @@
 //! accounting contract, and a schedule PDF; a message with files (inspection and re-encoding
 //! included) against one without, on the built-in ledger and through the contract; and the
 //! time from the bank's callback to the change being visible to an open widget (its long
-//! poll answering «оплачен», then the posted balance), with the shim's own share of it.
+//! poll answering «оплачен», then the posted balance), with the shim's own share of it; and
+//! signing a document by SMS code (the stamp's share of it, the stamp's size, the evidence
+//! package).
 
 use std::time::{Duration, Instant};
 
@@ -37,6 +39,9 @@ async fn main() {
     }
     if run("payments") {
         payments().await;
+    }
+    if run("signing") {
+        signing().await;
     }
     if run("first-screen") {
         first_screen().await;
@@ -452,6 +457,105 @@ async fn payments() {
         "  the bank's status API alone: p50 {:.1} ms: the shim's own share of «оплачен» is {:.0}% of the median",
         p50(&status_api),
         100.0 * (p50(&to_paid) - p50(&status_api)).max(0.0) / p50(&to_paid)
+    );
+    shim.stop().await;
+}
+
+async fn signing() {
+    use kabinet_api::signing::{Agreement, SignatureDocument};
+    use kabinet_shim::signing::stamp::{stamp, StampData};
+    use kabinet_shim::signing::templates::Template;
+    const N: usize = 30;
+    const PHONE: &str = "+79161234567";
+    let dir = tempfile::tempdir().unwrap();
+    let l = bind().await;
+    let url = format!("http://lk.company.localhost:{}", l.local_addr().unwrap().port());
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    let mut config = test_config(dir.path(), &db, &url, &[SITE.to_string()]);
+    // Limits opened wide: this measures work, not policy.
+    config.auth.resend_cooldown_secs = 0;
+    config.auth.sends_per_phone_15min = 1_000_000;
+    config.auth.sends_per_phone_day = 1_000_000;
+    config.auth.sends_per_ip_hour = 1_000_000;
+    config.auth.sends_per_prefix_hour = 1_000_000;
+    config.auth.reads_per_session_minute = 1_000_000;
+    let shim = TestShim::start(config, l).await;
+    let sim = shim.state.sms_simulator().unwrap().clone();
+    let mut c = Client::new(&shim.loopback, SITE);
+    c.post("/auth/register", &json!({"full_name": "Иванова Мария Петровна", "phone": PHONE, "password": PASSWORD, "consent_version": "2026-11-01"}))
+        .await;
+    let code = next_code(&sim, PHONE, 0).await;
+    assert_eq!(c.post("/auth/register/confirm", &json!({"phone": PHONE, "code": code, "password": PASSWORD})).await.status, 200);
+    let a: Agreement = c.get("/signatures/agreement").await.json();
+    assert_eq!(c.post("/signatures/agreement", &json!({"version": a.version, "sha256": a.sha256})).await.status, 200);
+    let client = shim.state.accounting().client("demo-0001").await.unwrap().unwrap();
+    let fields: Vec<(String, String)> =
+        vec![("birth_date".into(), "1961-04-12".into()), ("passport".into(), "5012 345678".into())];
+    let (mut send, mut sign, mut stamp_only) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut original_size, mut stamped_size) = (0, 0);
+    let mut last = None;
+    for _ in 0..N {
+        let t = Instant::now();
+        let row = shim.state.signing().send(&client, Template::BkiConsent, &fields, "Коротков Е. Ю.").await.unwrap();
+        send.push(t.elapsed().as_secs_f64() * 1000.0);
+        let before = kabinet_tests::client::sms_count(&sim, PHONE);
+        assert_eq!(c.post(&format!("/signatures/{}/code", row.id), &json!({})).await.status, 200);
+        let code = next_code(&sim, PHONE, before).await;
+        let t = Instant::now();
+        let r = c.post(&format!("/signatures/{}/sign", row.id), &json!({"code": code})).await;
+        sign.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let doc: SignatureDocument = r.json();
+        // The stamp alone, on the same original, off the request path.
+        let original = shim.state.signing().original_bytes(&row.id).await.unwrap().unwrap();
+        let data = StampData {
+            title: doc.title.clone(),
+            number: doc.number.clone(),
+            signed_at: time::OffsetDateTime::now_utc(),
+            sms_id: "000000-10000001".into(),
+            code: "123456".into(),
+            phone: "+7 916 123-45-67".into(),
+            original_sha256_hex: doc.sha256.clone(),
+            ip: "127.0.0.1".parse().unwrap(),
+            session_uid: "bench".into(),
+            verify_url: "https://lk.company.ru/verify/AAAA-BBBB-CCCC".into(),
+            verify_code: "AAAA-BBBB-CCCC".into(),
+        };
+        let t = Instant::now();
+        let stamped = tokio::task::spawn_blocking(move || stamp(&original, &data).unwrap()).await.unwrap();
+        stamp_only.push(t.elapsed().as_secs_f64() * 1000.0);
+        let signed_copy = c.get(&format!("/signatures/{}/signed", row.id)).await.body;
+        original_size = doc.size as usize;
+        stamped_size = signed_copy.len();
+        let _ = stamped;
+        last = Some(row.id.clone());
+    }
+    // The evidence package of the last one.
+    let key = kabinet_shim::audit::CheckpointSigner::load(&shim.state.config().audit.signing_key_path).unwrap();
+    let row = shim.state.signing().row(&last.unwrap()).await.unwrap().unwrap();
+    let t = Instant::now();
+    let zip = kabinet_shim::signing::package::build(shim.state.signing(), &row, &key).await.unwrap();
+    let package_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    kabinet_shim::signing::evidence::verify(&zip, None).unwrap();
+    let verify_ms = t.elapsed().as_secs_f64() * 1000.0;
+    for v in [&mut send, &mut sign, &mut stamp_only] {
+        v.sort_by(f64::total_cmp);
+    }
+    let p50 = |v: &Vec<f64>| percentile(v, 0.5);
+    println!("\nSigning by SMS code ({N} documents, SQLite, SMS simulator; debug or release as built)");
+    println!("  staff send (render + fix bytes):  p50 {:.0} ms  p99 {:.0} ms", p50(&send), percentile(&send, 0.99));
+    println!("  POST sign (check, stamp, store):  p50 {:.0} ms  p99 {:.0} ms", p50(&sign), percentile(&sign, 0.99));
+    println!(
+        "  the stamp alone: p50 {:.0} ms = {:.0}% of the signing median",
+        p50(&stamp_only),
+        100.0 * p50(&stamp_only) / p50(&sign)
+    );
+    println!(
+        "  sizes: original {original_size} B, stamped {stamped_size} B (+{} B, {:.2}x); evidence package {} B built in {package_ms:.0} ms, verified in {verify_ms:.0} ms",
+        stamped_size - original_size,
+        stamped_size as f64 / original_size as f64,
+        zip.len()
     );
     shim.stop().await;
 }
