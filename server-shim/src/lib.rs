@@ -98,6 +98,9 @@ impl App {
         let state = AppState::new(config, store, clock, accounting, gateways);
         // A signature a crash left unjournaled gets its row before anything else happens.
         state.signing().journal_pending().await.map_err(|e| anyhow::anyhow!("journaling pending signatures: {e:?}"))?;
+        if state.config().mode == Mode::Demo {
+            signing::demo::seed(state.signing(), state.accounting()).await?;
+        }
         Ok(App { state, listener, addr, signer: Arc::new(signer), contract })
     }
 

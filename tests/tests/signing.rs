@@ -456,3 +456,18 @@ async fn the_signature_routes_need_a_session() {
     }
     env.shim.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_has_a_document_waiting_for_each_demo_client() {
+    let env = Env::start(Db::Sqlite, |c| c.mode = kabinet_shim::config::Mode::Demo).await;
+    let mut maria = env.register(MARIA, MARIA_PHONE).await;
+    let view: SignaturesView = maria.get("/signatures").await.json();
+    assert_eq!(view.awaiting, 1);
+    assert!(view.documents[0].title.starts_with("Согласие на получение кредитного отчёта"), "{:?}", view.documents[0].title);
+    // Seeded once: the signing service finds it already there on the next start.
+    let state = &env.shim.state;
+    kabinet_shim::signing::demo::seed(state.signing(), state.accounting()).await.unwrap();
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM signature_requests").fetch_one(state.store().pool()).await.unwrap().get(0);
+    assert_eq!(n, 2, "one for each demo client");
+    env.shim.stop().await;
+}

@@ -4,6 +4,7 @@
 //! offline verification (`evidence`, assembled from the database by `package`).
 
 pub mod agreement;
+pub mod demo;
 pub mod evidence;
 pub mod package;
 pub mod routes;
