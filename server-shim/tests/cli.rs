@@ -241,11 +241,13 @@ mod crash {
 
     use kabinet_api::cabinet::LoansView;
     use kabinet_api::payments::{PaymentPreview, PaymentStarted};
+    use kabinet_api::signing::{Agreement, SignatureDocument, SignatureStatus, SignaturesView, SigningCodeSent};
     use kabinet_api::API_PREFIX;
     use kabinet_shim::auth::session::COOKIE_NAME;
     use kabinet_shim::gateways::acquiring::simulator::CARD_APPROVE;
     use kabinet_shim::gateways::sms::simulator::SimMessage;
     use kabinet_shim::payments::FAILPOINT_CONFIRMED;
+    use kabinet_shim::signing::service::FAILPOINT_SIGNED;
     use kabinet_shim::storage::Store;
     use rustix::process::{kill_process, kill_process_group, Pid, Signal};
     use serde::de::DeserializeOwned;
@@ -272,6 +274,11 @@ mod crash {
 
     impl Running {
         fn start(dir: &Path, name: &str, failpoint: Option<&str>) -> Running {
+            Running::start_with(dir, name, failpoint, &[])
+        }
+
+        /// As `start`, with more settings (`KABINET_…` variables) on top.
+        fn start_with(dir: &Path, name: &str, failpoint: Option<&str>, settings: &[(&str, &str)]) -> Running {
             // The OS names a free port; it is released at once for the shim to bind.
             let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
             let base = format!("http://127.0.0.1:{port}");
@@ -300,6 +307,7 @@ mod crash {
             if let Some(name) = failpoint {
                 cmd.env("KABINET_FAILPOINT", name);
             }
+            cmd.envs(settings.iter().copied());
             let child = cmd.spawn().expect("start kabinet-shim");
             Running { child, exited: None, base, stderr }
         }
@@ -579,6 +587,283 @@ mod crash {
             [("payment_confirmed", 1), ("payment_posted", 1)],
             "a confirmation committed right before a crash is still journaled, once"
         );
+    }
+    const MARIA_ID: &str = "demo-0001";
+    const OPERATOR: &str = "Коротков Е. Ю.";
+    /// One code per phone per second rather than a minute: the signing code follows the
+    /// registration's at once.
+    const QUICK_CODES: [(&str, &str); 1] = [("KABINET_AUTH__RESEND_COOLDOWN_SECS", "1")];
+    const LATE: &str = "(записано после перезапуска сервиса)";
+
+    /// A command on `dir`'s files, as the operator runs it on the server next to the service,
+    /// with the service's settings; killed with its group if it runs longer than 60 s.
+    async fn cli(dir: &Path, args: &[&str]) -> (i32, String, String) {
+        let name = format!("cli-{}", uuid::Uuid::new_v4());
+        let (out, err) = (dir.join(format!("{name}.stdout")), dir.join(format!("{name}.stderr")));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kabinet-shim"));
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("KABINET_") {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.args(args)
+            .current_dir(dir)
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(File::create(&out).unwrap())
+            .stderr(File::create(&err).unwrap())
+            .env("KABINET_MODE", "test")
+            .env("KABINET_DATABASE_URL", db_url(dir))
+            .env("KABINET_ORG__ALLOWED_ORIGINS", format!("[\"{SITE}\"]"))
+            .env("KABINET_AUDIT__SIGNING_KEY_PATH", dir.join("audit.key"))
+            .env("KABINET_AUDIT__CHECKPOINT_PATH", dir.join("checkpoints.jsonl"));
+        // Held as a running shim is, so a command that hangs is killed with its group.
+        let mut run = Running { child: cmd.spawn().expect("run kabinet-shim"), exited: None, base: String::new(), stderr: err.clone() };
+        let status = run.exit_within(Duration::from_secs(60)).await;
+        (
+            status.code().unwrap_or(-1),
+            std::fs::read_to_string(&out).unwrap_or_default(),
+            std::fs::read_to_string(&err).unwrap_or_default(),
+        )
+    }
+
+    /// The code of the `n`-th SMS (counting from 1) the simulated phone of `phone` got, waiting
+    /// up to 10 s for it.
+    async fn nth_code(http: &reqwest::Client, base: &str, phone: &str, n: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = http.get(format!("{base}/__sim/sms/messages")).send().await.unwrap();
+            let messages: Vec<SimMessage> = r.json().await.unwrap();
+            if let Some(m) = messages.iter().filter(|m| m.phone == phone).nth(n - 1) {
+                return sms_code(&m.text).unwrap_or_else(|| panic!("no code in the SMS: {}", m.text));
+            }
+            assert!(Instant::now() < deadline, "SMS №{n} did not reach {phone} within 10 s");
+            sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn sha256_hex(bytes: &[u8]) -> String {
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
+    }
+
+    /// (status, stamped, signed_journaled) of a request for signature.
+    async fn signature(store: &Store, id: &str) -> (String, Option<Vec<u8>>, i64) {
+        sqlx::query_as("SELECT status, stamped, signed_journaled FROM signature_requests WHERE id = $1")
+            .bind(id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    }
+
+    /// (subject, description) of every «документ подписан» row of the journal.
+    async fn signed_rows(store: &Store) -> Vec<(String, String)> {
+        sqlx::query_as("SELECT subject, description FROM audit_log WHERE event = 'document_signed' ORDER BY seq")
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+    }
+
+    impl Widget {
+        /// A file as the widget downloads it: (status, bytes).
+        async fn download(&self, path: &str) -> (u16, Vec<u8>) {
+            let mut req = self.http.get(format!("{}{API_PREFIX}{path}", self.base)).header("origin", SITE);
+            if let Some(sid) = &self.session {
+                req = req.header("cookie", format!("{COOKIE_NAME}={sid}"));
+            }
+            let r = req.send().await.expect("the request reaches the shim");
+            (r.status().as_u16(), r.bytes().await.expect("the file is read").to_vec())
+        }
+    }
+
+    /// The crash test of signing (A31): the real binary is killed with SIGKILL right after a
+    /// signature is committed and before its journal row is written. The next start writes the
+    /// row once, marked as written late, and the operator's commands then print the signed copy
+    /// and export an evidence package that verifies offline.
+    #[tokio::test]
+    async fn a_shim_killed_right_after_committing_a_signature_journals_it_once_after_restart() {
+        tokio::time::timeout(Duration::from_secs(180), killed_after_signature())
+            .await
+            .expect("the crash test did not finish within 180 s");
+    }
+
+    async fn killed_after_signature() {
+        let dir = tempfile::tempdir().unwrap();
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap();
+
+        // 1. The shim with the failpoint armed; Maria registers by the code from her phone.
+        let mut first = Running::start_with(dir.path(), "first", Some(FAILPOINT_SIGNED), &QUICK_CODES);
+        first.ready(&http).await;
+        let mut widget = Widget { http: http.clone(), base: first.base.clone(), session: None };
+        let body = json!({"full_name": MARIA, "phone": MARIA_PHONE, "password": PASSWORD, "consent_version": CONSENT});
+        let (status, text) = widget.post("/auth/register", &body, &[]).await;
+        assert_eq!(status, 202, "{text}");
+        let code = nth_code(&http, &first.base, MARIA_PHONE, 1).await;
+        let (status, text) =
+            widget.post("/auth/register/confirm", &json!({"phone": MARIA_PHONE, "code": code, "password": PASSWORD}), &[]).await;
+        assert_eq!(status, 200, "{text}");
+        assert!(widget.session.is_some(), "registration signs the client in");
+
+        // 2. The operator sends her the BKI consent from the command line, next to the service.
+        let (code, out, err) = cli(
+            dir.path(),
+            &[
+                "staff", "sign", "send", "--client", MARIA_ID, "--template", "bki-consent", "--field", "birth_date=1961-04-12",
+                "--field", "passport=5012 345678", "--operator", OPERATOR,
+            ],
+        )
+        .await;
+        assert_eq!(code, 0, "{out}{err}");
+        let sent = out.trim().strip_prefix("sent for signature: ").unwrap_or_else(|| panic!("{out}"));
+        let mut words = sent.split_whitespace();
+        let (number, id) = (words.next().unwrap().to_owned(), words.next().unwrap().to_owned());
+        assert!(number.starts_with("П-"), "{out}");
+
+        // 3. Maria sees it, opens it, accepts the agreement, asks for the code and signs.
+        let view: SignaturesView = parse(&widget.get("/signatures").await, 200);
+        let doc = view.documents.iter().find(|d| d.id == id).unwrap_or_else(|| panic!("{id} is not in {view:?}")).clone();
+        assert_eq!((doc.number.as_str(), doc.status), (number.as_str(), SignatureStatus::Awaiting));
+        let (status, original) = widget.download(&format!("/signatures/{id}/original")).await;
+        assert_eq!(status, 200);
+        assert!(original.starts_with(b"%PDF-"));
+        assert_eq!(sha256_hex(&original), doc.sha256, "the PDF is the one whose hash was fixed at sending");
+        let shown: Agreement = parse(&widget.get("/signatures/agreement").await, 200);
+        let accepted: Agreement =
+            parse(&widget.post("/signatures/agreement", &json!({"version": shown.version, "sha256": shown.sha256}), &[]).await, 200);
+        assert!(accepted.accepted_at.is_some(), "{accepted:?}");
+        // The cooldown is a second; within the same second as the registration's code, wait.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let code_sent: SigningCodeSent = loop {
+            let answer = widget.post(&format!("/signatures/{id}/code"), &json!({}), &[]).await;
+            if answer.0 == 429 && Instant::now() < deadline {
+                sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+            break parse(&answer, 200);
+        };
+        assert_eq!(code_sent.sha256_prefix, doc.sha256[..8]);
+        let code = nth_code(&http, &first.base, MARIA_PHONE, 2).await;
+        let sid = widget.session.clone().unwrap();
+        let signing = http
+            .post(format!("{}{API_PREFIX}/signatures/{id}/sign", first.base))
+            .header("origin", SITE)
+            .header("cookie", format!("{COOKIE_NAME}={sid}"))
+            .header("content-type", "application/json")
+            .body(json!({"code": code}).to_string())
+            .send()
+            .await;
+        assert!(signing.is_err(), "the shim answered instead of dying: {:?}", signing.map(|r| r.status()));
+
+        // 4. The shim killed itself at the failpoint, as a crash would.
+        let status = first.exit_within(Duration::from_secs(20)).await;
+        assert_eq!(status.signal(), Some(9), "killed by SIGKILL, not {status}; its log:\n{}", first.log());
+        assert!(
+            first.log().contains(&format!("kabinet failpoint reached: {FAILPOINT_SIGNED}")),
+            "the failpoint named itself; the log:\n{}",
+            first.log()
+        );
+
+        // 5. What the crash left: signed and stamped, not journaled.
+        let store = Store::open(&db_url(dir.path())).await.unwrap();
+        let (status, stamped, journaled) = signature(&store, &id).await;
+        assert_eq!((status.as_str(), journaled), ("signed", 0));
+        let stamped = stamped.expect("the stamped copy was committed with the signature");
+        assert!(stamped.len() > original.len() && stamped.starts_with(&original), "the stamp extends the original");
+        let rows = signed_rows(&store).await;
+        assert!(rows.is_empty(), "nothing was journaled before the crash: {rows:?}");
+        store.close().await;
+
+        // 6. Restarted on the same files without the failpoint: the row is written at start, once,
+        // marked as late, and Maria sees the document signed.
+        let mut second = Running::start_with(dir.path(), "second", None, &QUICK_CODES);
+        second.ready(&http).await;
+        let store = Store::open(&db_url(dir.path())).await.unwrap();
+        let rows = signed_rows(&store).await;
+        assert_eq!(rows.len(), 1, "exactly one «документ подписан» row after the restart: {rows:?}");
+        let (subject, description) = &rows[0];
+        assert!(subject.contains(&number), "{subject}");
+        assert!(description.ends_with(LATE), "{description}");
+        assert!(description.contains(&doc.sha256) && description.contains(&sha256_hex(&stamped)), "{description}");
+        assert_eq!(signature(&store, &id).await.2, 1, "marked journaled");
+        store.close().await;
+        widget.base = second.base.clone();
+        let after: SignatureDocument = parse(&widget.get(&format!("/signatures/{id}")).await, 200);
+        assert_eq!(after.status, SignatureStatus::Signed);
+        assert!(after.verify_code.is_some(), "{after:?}");
+        let status = second.stop().await;
+        assert!(status.success(), "graceful shutdown: {status}; its log:\n{}", second.log());
+
+        // 7. Another start writes nothing more.
+        let mut third = Running::start_with(dir.path(), "third", None, &QUICK_CODES);
+        third.ready(&http).await;
+        let status = third.stop().await;
+        assert!(status.success(), "graceful shutdown: {status}; its log:\n{}", third.log());
+        let store = Store::open(&db_url(dir.path())).await.unwrap();
+        assert_eq!(signed_rows(&store).await, rows, "still the one row after another restart");
+        store.close().await;
+        let (code, out, err) = cli(dir.path(), &["audit", "verify"]).await;
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.starts_with("OK: "), "{out}");
+
+        // 8. The operator prints the signed copy and exports the evidence package; it verifies
+        // with the organisation's public key, and one changed byte of the stamped copy fails it.
+        let print = dir.path().join("signed.pdf");
+        let (code, out, err) = cli(dir.path(), &["staff", "sign", "print", &number, "--out", print.to_str().unwrap(), "--operator", OPERATOR]).await;
+        assert_eq!(code, 0, "{out}{err}");
+        let printed = std::fs::read(&print).unwrap();
+        assert!(printed.len() > original.len() && printed.starts_with(&original), "the printed copy extends the original");
+        assert_eq!(printed, stamped);
+
+        let (code, out, err) = cli(dir.path(), &["audit", "keygen"]).await;
+        assert_eq!(code, 0, "{err}");
+        let public_key = out.trim().to_owned();
+        assert_eq!(public_key.len(), 64, "{out}");
+        let package = dir.path().join("evidence.zip");
+        let (code, out, err) =
+            cli(dir.path(), &["staff", "sign", "evidence", &number, "--out", package.to_str().unwrap(), "--operator", OPERATOR]).await;
+        assert_eq!(code, 0, "{out}{err}");
+        let (code, out, err) = cli(dir.path(), &["evidence", "verify", package.to_str().unwrap(), "--public-key", &public_key]).await;
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.starts_with("OK: "), "{out}");
+
+        let zip = std::fs::read(&package).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.as_slice())).unwrap();
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let mut files = Vec::new();
+        for i in 0..archive.len() {
+            let mut f = archive.by_index(i).unwrap();
+            let name = f.name().unwrap().into_owned();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+            match name.as_str() {
+                "original.pdf" => assert_eq!(bytes, original, "the package holds the original as sent"),
+                "journal.jsonl" => {
+                    let journal = String::from_utf8(bytes.clone()).unwrap();
+                    assert!(journal.contains("\"event\":\"document_signed\"") && journal.contains(LATE), "{journal}");
+                }
+                "stamped.pdf" => {
+                    assert_eq!(bytes, stamped, "the package holds the stamped copy");
+                    // One byte of the stamp page, past the original's bytes.
+                    let at = original.len() + (stamped.len() - original.len()) / 2;
+                    bytes[at] ^= 0x01;
+                }
+                _ => {}
+            }
+            w.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+            std::io::Write::write_all(&mut w, &bytes).unwrap();
+            files.push(name);
+        }
+        for name in ["manifest.json", "original.pdf", "stamped.pdf", "journal.jsonl"] {
+            assert!(files.iter().any(|f| f == name), "{name} is not in the package: {files:?}");
+        }
+        let tampered = dir.path().join("tampered.zip");
+        std::fs::write(&tampered, w.finish().unwrap().into_inner()).unwrap();
+        let (code, out, err) = cli(dir.path(), &["evidence", "verify", tampered.to_str().unwrap(), "--public-key", &public_key]).await;
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(out.starts_with("FAILED: ") && out.contains("stamped.pdf"), "{out}");
+
+        // The exports are journaled too, and the chain still holds.
+        let (code, out, err) = cli(dir.path(), &["audit", "verify"]).await;
+        assert_eq!(code, 0, "{out}{err}");
     }
 }
 

@@ -5,9 +5,12 @@ use super::templates::Template;
 use super::Signing;
 use crate::accounting::DynAccounting;
 
+/// A demo client's id, the template sent and its fields.
+type DemoDocument = (&'static str, Template, &'static [(&'static str, &'static str)]);
+
 /// What each demo client is sent, once (a client who has any document for signature is left
 /// alone, so a restarted demo does not pile them up).
-const DEMO: [(&str, Template, &[(&str, &str)]); 2] = [
+const DEMO: [DemoDocument; 2] = [
     ("demo-0001", Template::BkiConsent, &[("birth_date", "1961-04-12"), ("passport", "5012 345678")]),
     ("demo-0002", Template::LoanOffer, &[("amount", "150000"), ("term_months", "12"), ("rate", "24,5")]),
 ];
