@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod auth;
 pub mod cabinet;
+pub mod esia;
 pub mod messages;
 pub mod payments;
 pub mod phone;
@@ -194,6 +195,19 @@ pub enum ErrorCode {
     AlreadySigned,
     /// The organisation withdrew the document; it can no longer be signed.
     DocumentWithdrawn,
+    /// The person pressed «Отказать» on ESIA's page (ESIA-007004).
+    EsiaDenied,
+    /// The trip to ESIA took too long (the flow or ESIA's code expired): start again.
+    EsiaExpired,
+    /// ESIA's answer did not check out (a replayed or swapped answer, a token for another
+    /// system, a bad signature): nothing was linked; start again.
+    EsiaFailed,
+    /// This browser has no trip to ESIA in progress (or it was finished already).
+    EsiaNotStarted,
+    /// The ESIA account or the cabinet is linked to another one already.
+    EsiaLinkConflict,
+    /// ESIA did not answer or answered with an error of its own: try again later.
+    EsiaUnavailable,
 }
 
 /// Whether a text a person typed holds characters no keyboard makes: control characters
@@ -217,7 +231,7 @@ impl ErrorCode {
             RateLimited => 429,
             SamePhone | PhoneTaken | DocumentNotAvailable | RequestInProgress | ContractClosed | PaymentAmountChanged
             | NothingToPay | TopUpNotAllowed | AgreementRequired | AgreementOutdated | DocumentChanged | AlreadySigned
-            | DocumentWithdrawn => 409,
+            | DocumentWithdrawn | EsiaDenied | EsiaExpired | EsiaFailed | EsiaNotStarted | EsiaLinkConflict => 409,
             ReturnUrlNotAllowed => 422,
             IdempotencyKeyRequired => 400,
             FileTypeNotAllowed | FileTypeMismatch | FileUnsafe => 415,
@@ -228,7 +242,7 @@ impl ErrorCode {
             InvalidPhone | PhoneNotMobile | InvalidName | PasswordTooShort | PasswordTooLong | PasswordCommon
             | PasswordLikePhone | WrongPassword | ConsentRequired | CodeInvalid | CodeExpired | CodeUsed
             | CodeAttemptsExceeded | InvalidPeriod => 422,
-            Unavailable | SmsUnavailable | AccountingUnavailable | PaymentsUnavailable => 503,
+            Unavailable | SmsUnavailable | AccountingUnavailable | PaymentsUnavailable | EsiaUnavailable => 503,
             Internal => 500,
         }
     }
@@ -299,7 +313,7 @@ impl ErrorCode {
             ErrorCode::PaymentAmountChanged => "Сумма к оплате изменилась. Проверьте новую сумму и подтвердите оплату.",
             ErrorCode::NothingToPay => "Сейчас нечего оплачивать: задолженности нет.",
             ErrorCode::TopUpNotAllowed => "Этот сберегательный договор нельзя пополнить.",
-            ErrorCode::ReturnUrlNotAllowed => "Оплата с этой страницы не разрешена.",
+            ErrorCode::ReturnUrlNotAllowed => "С этой страницы нельзя перейти в банк или на Госуслуги: откройте личный кабинет на сайте организации.",
             ErrorCode::AgreementRequired => {
                 "Чтобы подписывать документы кодом из SMS, сначала примите соглашение об использовании простой электронной подписи."
             }
@@ -309,6 +323,16 @@ impl ErrorCode {
             }
             ErrorCode::AlreadySigned => "Этот документ уже подписан.",
             ErrorCode::DocumentWithdrawn => "Организация отозвала этот документ, подписать его нельзя.",
+            ErrorCode::EsiaDenied => "Вход через Госуслуги отменён. Можно попробовать снова или войти по номеру телефона и паролю.",
+            ErrorCode::EsiaExpired => "Время на вход через Госуслуги истекло. Нажмите «Войти через Госуслуги» ещё раз.",
+            ErrorCode::EsiaFailed => {
+                "Госуслуги не подтвердили вход, поэтому вход не выполнен и ничего не изменено. Нажмите «Войти через Госуслуги» ещё раз."
+            }
+            ErrorCode::EsiaNotStarted => "Вход через Госуслуги не начат или уже завершён. Нажмите «Войти через Госуслуги».",
+            ErrorCode::EsiaLinkConflict => {
+                "Этот кабинет уже связан с другой учётной записью Госуслуг (или наоборот). Обратитесь в офис."
+            }
+            ErrorCode::EsiaUnavailable => "Госуслуги сейчас не отвечают. Попробуйте позже или войдите по номеру телефона и паролю.",
         }
     }
 
@@ -376,7 +400,7 @@ impl ErrorCode {
             ErrorCode::PaymentAmountChanged => "The amount to pay has changed. Check the new amount and confirm again.",
             ErrorCode::NothingToPay => "There is nothing to pay now: no debt is due.",
             ErrorCode::TopUpNotAllowed => "This savings contract cannot be topped up.",
-            ErrorCode::ReturnUrlNotAllowed => "Payments are not allowed from this page.",
+            ErrorCode::ReturnUrlNotAllowed => "The bank or Gosuslugi cannot be opened from this page: open the client account on the organisation's site.",
             ErrorCode::AgreementRequired => {
                 "To sign documents with an SMS code, first accept the agreement on the simple electronic signature."
             }
@@ -386,6 +410,12 @@ impl ErrorCode {
             }
             ErrorCode::AlreadySigned => "This document is already signed.",
             ErrorCode::DocumentWithdrawn => "The organisation withdrew this document; it can no longer be signed.",
+            ErrorCode::EsiaDenied => "Signing in through Gosuslugi was cancelled. Try again or sign in with your phone and password.",
+            ErrorCode::EsiaExpired => "Signing in through Gosuslugi took too long. Press «Sign in through Gosuslugi» again.",
+            ErrorCode::EsiaFailed => "Gosuslugi did not confirm the sign-in, so nothing was changed. Press «Sign in through Gosuslugi» again.",
+            ErrorCode::EsiaNotStarted => "No sign-in through Gosuslugi is in progress. Press «Sign in through Gosuslugi».",
+            ErrorCode::EsiaLinkConflict => "This account is already linked to another Gosuslugi account (or the other way round). Contact the office.",
+            ErrorCode::EsiaUnavailable => "Gosuslugi is not answering now. Try later or sign in with your phone and password.",
         }
     }
 }

@@ -111,6 +111,7 @@ pub struct Config {
     pub gateways: GatewaysConfig,
     pub accounting: AccountingConfig,
     pub payments: PaymentsConfig,
+    pub esia: EsiaConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -180,6 +181,111 @@ impl PaymentsConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EsiaGateway {
+    Simulator,
+    Esia,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EsiaEnvironment {
+    Test,
+    Production,
+}
+
+/// `[esia]`: sign-in through ESIA (Госуслуги). See config/default.toml.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EsiaConfig {
+    pub enabled: bool,
+    pub gateway: EsiaGateway,
+    pub environment: EsiaEnvironment,
+    pub base_url: String,
+    pub client_id: String,
+    pub scope: String,
+    pub redirect_uri: String,
+    pub certificate_hash: String,
+    pub signer_command: Vec<String>,
+    pub signer_reverse_bytes: bool,
+    pub signer_url: String,
+    pub secret_encoding: crate::gateways::esia::signer::SecretEncoding,
+    pub token_certificates: String,
+    pub token_verify_command: Vec<String>,
+    pub token_leeway_secs: i64,
+    pub timeout_secs: u64,
+    pub flow_ttl_secs: i64,
+}
+
+impl EsiaConfig {
+    /// The ESIA host for this environment, or the override.
+    pub fn host(&self) -> String {
+        if !self.base_url.is_empty() {
+            return self.base_url.trim_end_matches('/').to_owned();
+        }
+        match self.environment {
+            EsiaEnvironment::Test => "https://esia-portal1.test.gosuslugi.ru".into(),
+            EsiaEnvironment::Production => "https://esia.gosuslugi.ru".into(),
+        }
+    }
+
+    /// The `iss` tokens must carry, in ESIA's exact form (http, trailing slash).
+    pub fn issuer(&self) -> &'static str {
+        match self.environment {
+            EsiaEnvironment::Test => crate::gateways::esia::ISSUER_TEST,
+            EsiaEnvironment::Production => crate::gateways::esia::ISSUER_PROD,
+        }
+    }
+
+    /// The registered `redirect_uri`.
+    pub fn redirect_uri(&self, public_url: &str) -> String {
+        if self.redirect_uri.is_empty() {
+            format!("{}{}{}", public_url.trim_end_matches('/'), kabinet_api::API_PREFIX, kabinet_api::esia::paths::CALLBACK)
+        } else {
+            self.redirect_uri.clone()
+        }
+    }
+
+    fn validate(&self, mode: Mode) -> Result<(), String> {
+        if !self.enabled {
+            return Ok(());
+        }
+        if !(60..=600).contains(&self.flow_ttl_secs) {
+            return Err("esia.flow_ttl_secs must be between 60 and 600".into());
+        }
+        if self.timeout_secs == 0 || self.timeout_secs > 30 {
+            return Err("esia.timeout_secs must be between 1 and 30".into());
+        }
+        if !(0..=300).contains(&self.token_leeway_secs) {
+            return Err("esia.token_leeway_secs must be between 0 and 300".into());
+        }
+        if !self.scope.split(' ').any(|s| s == "openid") {
+            return Err("esia.scope must include openid".into());
+        }
+        match self.gateway {
+            EsiaGateway::Simulator if mode == Mode::Production => {
+                Err("production mode refuses the ESIA simulator (esia.gateway): set gateway = \"esia\" or enabled = false".into())
+            }
+            EsiaGateway::Simulator => Ok(()),
+            EsiaGateway::Esia => {
+                if self.client_id.is_empty() || self.certificate_hash.is_empty() {
+                    return Err("esia.gateway = esia requires client_id and certificate_hash".into());
+                }
+                if self.signer_command.is_empty() == self.signer_url.is_empty() {
+                    return Err("esia.gateway = esia requires exactly one of signer_command and signer_url".into());
+                }
+                if self.token_certificates.is_empty() == self.token_verify_command.is_empty() {
+                    return Err("esia.gateway = esia requires exactly one of token_certificates and token_verify_command".into());
+                }
+                if mode == Mode::Production && !self.host().starts_with("https://") {
+                    return Err("esia.base_url must be https in production".into());
+                }
+                Ok(())
+            }
+        }
     }
 }
 
@@ -276,6 +382,9 @@ impl Config {
             }
         }
         if let Err(m) = self.payments.validate(self.mode) {
+            return bad(m);
+        }
+        if let Err(m) = self.esia.validate(self.mode) {
             return bad(m);
         }
         Ok(())

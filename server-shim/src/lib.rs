@@ -94,7 +94,8 @@ impl App {
         // calls the public address configured with it.
         let callback_root = format!("{}://{addr}", if config.tls().is_some() { "https" } else { "http" });
         let (acquirer, acquiring_simulator) = gateways::acquiring::build(&config, &callback_root).await?;
-        let gateways = http::Gateways { sms, sms_simulator, acquirer, acquiring_simulator };
+        let (esia, esia_simulator) = gateways::esia::build(&config, clock.clone()).await?;
+        let gateways = http::Gateways { sms, sms_simulator, acquirer, acquiring_simulator, esia, esia_simulator };
         let state = AppState::new(config, store, clock, accounting, gateways);
         // A signature a crash left unjournaled gets its row before anything else happens.
         state.signing().journal_pending().await.map_err(|e| anyhow::anyhow!("journaling pending signatures: {e:?}"))?;

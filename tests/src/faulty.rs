@@ -70,6 +70,9 @@ impl Accounting for Faulty {
     async fn find_client(&self, name: &FullName, phone: &Phone) -> Result<Option<String>, AccountingError> {
         self.inner.find_client(name, phone).await
     }
+    async fn find_client_by_passport(&self, name: &FullName, passport: &kabinet_shim::accounting::Passport) -> Result<Option<ClientRecord>, AccountingError> {
+        self.inner.find_client_by_passport(name, passport).await
+    }
     async fn client(&self, id: &str) -> Result<Option<ClientRecord>, AccountingError> {
         self.inner.client(id).await
     }

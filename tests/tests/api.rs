@@ -262,6 +262,24 @@ async fn production_mode_refuses_simulators_and_missing_secrets() {
     assert!(err.to_string().contains("payler_password"), "{err}");
     c.payments.sber_token = "sber-issued-token".to_string().into();
 
+    // The ESIA simulator is refused too; the real ESIA needs its mnemonic, certificate hash,
+    // one signer and the certificates its tokens are checked with.
+    let err = kabinet_shim::App::build(c.clone(), bind().await).await.err().expect("refused");
+    assert!(err.to_string().contains("ESIA simulator"), "{err}");
+    c.esia.gateway = kabinet_shim::config::EsiaGateway::Esia;
+    let err = kabinet_shim::App::build(c.clone(), bind().await).await.err().expect("refused");
+    assert!(err.to_string().contains("client_id and certificate_hash"), "{err}");
+    c.esia.client_id = "KPK_KABINET".into();
+    c.esia.certificate_hash = "0A1B2C3D".into();
+    let err = kabinet_shim::App::build(c.clone(), bind().await).await.err().expect("refused");
+    assert!(err.to_string().contains("signer_command and signer_url"), "{err}");
+    c.esia.signer_url = "http://127.0.0.1:9/sign".into();
+    let err = kabinet_shim::App::build(c.clone(), bind().await).await.err().expect("refused");
+    assert!(err.to_string().contains("token_certificates"), "{err}");
+    let certs = dir.path().join("esia-certs.pem");
+    std::fs::write(&certs, kabinet_shim::gateways::esia::simulator::TOKEN_CERTIFICATE_PEM).unwrap();
+    c.esia.token_certificates = certs.display().to_string();
+
     // With real providers it starts.
     let app = kabinet_shim::App::build(c.clone(), bind().await).await.expect("production config starts");
     drop(app);

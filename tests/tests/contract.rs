@@ -271,6 +271,7 @@ fn the_committed_contract_document_is_the_generated_one() {
         contract::paths::UPLOAD_BYTES,
         contract::paths::PAYMENT_QUOTE,
         contract::paths::PAYMENT_POSTINGS,
+        contract::paths::PASSPORT_LOOKUP,
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} is not in the document");
     }
@@ -305,6 +306,23 @@ async fn over_mutual_tls_the_adapter_finds_and_reads_clients_exactly_as_the_ledg
     let other_phone = Phone::parse("+79990000000").unwrap();
     assert_eq!(http.find_client(&name, &other_phone).await.unwrap(), None);
     assert_eq!(http.client("nobody").await.unwrap(), None);
+    // By name and passport (1.3, sign-in through ESIA): the same answer as the ledger's, the
+    // client's card with it; another passport or another name finds nobody.
+    use kabinet_shim::accounting::ledger::DEMO_PASSPORTS;
+    use kabinet_shim::accounting::Passport;
+    for (id, series, number) in DEMO_PASSPORTS {
+        let i = DEMO_CLIENTS.iter().position(|c| c.0 == *id).unwrap();
+        let (_, name, _) = demo_name(i);
+        let passport = Passport::parse(series, number).unwrap();
+        let found = http.find_client_by_passport(&name, &passport).await.unwrap();
+        assert_eq!(found.as_ref().map(|c| c.id.as_str()), Some(*id));
+        assert_eq!(found, ledger.find_client_by_passport(&name, &passport).await.unwrap());
+    }
+    let maria_passport = Passport::parse(DEMO_PASSPORTS[0].1, DEMO_PASSPORTS[0].2).unwrap();
+    assert_eq!(http.find_client_by_passport(&typed, &maria_passport).await.unwrap().map(|c| c.id), Some(id.clone()));
+    let (_, sergey, _) = demo_name(1);
+    assert_eq!(http.find_client_by_passport(&sergey, &maria_passport).await.unwrap(), None);
+    assert_eq!(http.find_client_by_passport(&name, &Passport::parse("0000", "000000").unwrap()).await.unwrap(), None);
     // A list for a client accounting does not know is a fault (the cabinet asks only after
     // reading the client's card), not an empty cabinet.
     assert!(http.contributions("nobody", day).await.is_err());
@@ -506,6 +524,19 @@ async fn with_signatures_only_a_fresh_signature_of_this_exact_request_passes() {
     .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<serde_json::Value>().await.unwrap(), json!({"client_id": "demo-0001"}));
+    // The passport lookup (1.3): found; a series or number not exactly 4 + 6 digits is a bad
+    // request, never a lookup of something similar.
+    let passport = |series: &str, number: &str| {
+        serde_json::to_vec(&json!({"last_name": "Иванова", "first_name": "Мария", "middle_name": "Петровна",
+            "passport_series": series, "passport_number": number}))
+        .unwrap()
+    };
+    for (series, number, status) in [("5012", "345678", 200), ("50 12", "345678", 400), ("5012", "34567", 400), ("5012", "000000", 404)] {
+        let body = passport(series, number);
+        let path = "/v1/client-passport-lookup";
+        let r = send(post.clone(), path, Some(now), Some(sign("POST", path, now, &body)), body).await.unwrap();
+        assert_eq!(r.status(), status, "{series} {number}");
+    }
     let target = format!("/v1/clients/demo-0001/contributions?as_of={}", today());
     let r = send(get.clone(), &target, Some(now), Some(sign("GET", &target, now, b"")), vec![]).await.unwrap();
     assert_eq!(r.status(), 200);

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod contract;
 mod e2e;
+mod esia;
 mod info;
 mod info_e2e;
 mod ledger;

@@ -26,10 +26,10 @@ use url::Url;
 
 use super::contract::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use super::contract::{
-    attachment_headers, tls, ClientCard, ContractError, ContractErrorCode, LookupAnswer, LookupRequest, MessageList,
+    attachment_headers, tls, ClientCard, ContractError, ContractErrorCode, LookupAnswer, LookupRequest, MessageList, PassportLookupRequest,
     NewFile, NewMessage, ReadAnswer, UploadBytes, IDEMPOTENCY_KEY_HEADER,
 };
-use super::{Accounting, AccountingError, AttachmentFile, ClientRecord, FullName, NewAttachment};
+use super::{Accounting, AccountingError, AttachmentFile, ClientRecord, FullName, NewAttachment, Passport};
 use crate::clock::format_utc;
 use crate::config::AccountingConfig;
 
@@ -343,6 +343,28 @@ impl Accounting for HttpAccounting {
         match self.call("lookup", Kind::Read, Method::POST, url, body, None).await? {
             Some(answer) => Ok(Some(parse::<LookupAnswer>("lookup", &answer.body)?.client_id)),
             None => Ok(None),
+        }
+    }
+
+    async fn find_client_by_passport(&self, name: &FullName, passport: &Passport) -> Result<Option<ClientRecord>, AccountingError> {
+        let body = serde_json::to_vec(&PassportLookupRequest {
+            last_name: name.last.clone(),
+            first_name: name.first.clone(),
+            middle_name: name.middle.clone(),
+            passport_series: passport.series().to_owned(),
+            passport_number: passport.number().to_owned(),
+        })
+        .expect("a lookup serialises");
+        let url = self.url(&["client-passport-lookup"], None)?;
+        let Some(answer) = self.call("passport lookup", Kind::Read, Method::POST, url, body, None).await? else {
+            return Ok(None);
+        };
+        let id = parse::<LookupAnswer>("passport lookup", &answer.body)?.client_id;
+        // The card, for the phone the cabinet account is keyed on; a lookup naming a client
+        // that has no card is a fault of accounting.
+        match self.client(&id).await? {
+            Some(record) => Ok(Some(record)),
+            None => Err(AccountingError::Unavailable(format!("accounting passport lookup named {id}, which has no card"))),
         }
     }
 

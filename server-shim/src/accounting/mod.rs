@@ -32,6 +32,37 @@ pub struct ClientRecord {
     pub phone: Phone,
 }
 
+/// A Russian internal passport's series (4 digits) and number (6 digits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passport {
+    series: String,
+    number: String,
+}
+
+impl Passport {
+    /// From a series and a number as people write them («45 10», «111 222»): spaces are
+    /// dropped; anything but 4 + 6 digits is refused.
+    pub fn parse(series: &str, number: &str) -> Option<Passport> {
+        let clean = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let (series, number) = (clean(series), clean(number));
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        (digits(&series, 4) && digits(&number, 6)).then_some(Passport { series, number })
+    }
+
+    pub fn series(&self) -> &str {
+        &self.series
+    }
+
+    pub fn number(&self) -> &str {
+        &self.number
+    }
+
+    /// The ten digits, series first, as the ledger stores them.
+    pub fn digits(&self) -> String {
+        format!("{}{}", self.series, self.number)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AccountingError {
     /// Timed out, refused, answered 5xx or something unreadable: the cabinet shows a retry.
@@ -72,6 +103,9 @@ pub trait Accounting: Send + Sync {
     /// The client with exactly this full name (letter case and ё/е aside) and this phone.
     async fn find_client(&self, name: &FullName, phone: &Phone) -> Result<Option<String>, AccountingError>;
     /// The client's record by accounting id.
+    /// The client with exactly this full name (letter case and ё/е aside) and this passport,
+    /// for sign-in through ESIA; `None` when nobody, or more than one client, matches.
+    async fn find_client_by_passport(&self, name: &FullName, passport: &Passport) -> Result<Option<ClientRecord>, AccountingError>;
     async fn client(&self, id: &str) -> Result<Option<ClientRecord>, AccountingError>;
 
     /// The client's loan applications and loan contracts, figures as of `as_of`.
@@ -152,4 +186,18 @@ pub const ORG_UTC_OFFSET_HOURS: i8 = 3;
 pub fn business_day(now: time::OffsetDateTime) -> Date {
     let offset = time::UtcOffset::from_hms(ORG_UTC_OFFSET_HOURS, 0, 0).expect("a valid offset");
     now.to_offset(offset).date()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Passport;
+
+    #[test]
+    fn passports_are_four_and_six_digits() {
+        let p = Passport::parse("50 12", "345 678").unwrap();
+        assert_eq!((p.series(), p.number(), p.digits().as_str()), ("5012", "345678", "5012345678"));
+        for (series, number) in [("501", "345678"), ("5012", "34567"), ("50a2", "345678"), ("5012", "3456789"), ("", ""), ("５０１２", "345678")] {
+            assert_eq!(Passport::parse(series, number), None, "{series} {number}");
+        }
+    }
 }

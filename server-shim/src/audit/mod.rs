@@ -96,6 +96,8 @@ pub enum EventKind {
     SignatureRefused,
     /// Staff exported a signature's evidence package or printed the stamped document.
     SignatureEvidenceExported,
+    /// The client linked the cabinet account to an ESIA (Госуслуги) identity.
+    IdentityLinked,
 }
 
 impl EventKind {
@@ -141,6 +143,7 @@ impl EventKind {
             EventKind::DocumentSigned => "document_signed",
             EventKind::SignatureRefused => "signature_refused",
             EventKind::SignatureEvidenceExported => "signature_evidence_exported",
+            EventKind::IdentityLinked => "identity_linked",
         }
     }
 
@@ -154,7 +157,7 @@ impl EventKind {
             "sms_failed" => "Ошибка отправки SMS",
             "code_accepted" => "Код из SMS принят",
             "code_rejected" => "Код из SMS отклонён",
-            "login_succeeded" => "Авторизация",
+            "login_succeeded" => "Авторизация в личном кабинете",
             "login_failed" => "Неудачная попытка авторизации",
             "logout" => "Выход из личного кабинета",
             "password_reset_started" => "Запрос восстановления пароля",
@@ -186,6 +189,7 @@ impl EventKind {
             "document_signed" => "Сообщение личного кабинета подписано",
             "signature_refused" => "Подписание документа отклонено",
             "signature_evidence_exported" => "Выгрузка сведений о подписании",
+            "identity_linked" => "Учётная запись связана с Госуслугами (ЕСИА)",
             _ => "Событие",
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod consent;
+pub mod esia;
 pub mod limits;
 pub mod password;
 pub mod routes;
@@ -47,6 +48,9 @@ pub struct Auth {
     cfg: AuthConfig,
     org: OrgSettings,
     clock: Arc<dyn Clock>,
+    /// The ESIA adapter when sign-in through ESIA is on.
+    esia: Option<crate::gateways::esia::client::EsiaClient>,
+    esia_flow_ttl: i64,
 }
 
 /// Where a request came from, for limits and the journal.
@@ -91,6 +95,7 @@ impl Auth {
         journal: Journal,
         accounting: DynAccounting,
         sms: DynSmsSender,
+        esia: Option<crate::gateways::esia::client::EsiaClient>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let secret = match config.auth.code_secret.expose_secret() {
@@ -109,6 +114,8 @@ impl Auth {
             cfg: config.auth.clone(),
             org: config.org.clone(),
             clock,
+            esia,
+            esia_flow_ttl: config.esia.flow_ttl_secs,
         }
     }
 

@@ -133,12 +133,14 @@ impl Hasher {
         .map_err(|e| HashError::Failed(e.to_string()))?
     }
 
-    /// Verifies against `hash`, or against a dummy hash when there is none, taking the same
-    /// time either way. Returns true only for a real hash that matches.
+    /// Verifies against `hash`, or against a dummy hash when there is none (or it is empty),
+    /// taking the same time either way. Returns true only for a real hash that matches.
     pub async fn verify(&self, password: &SecretString, hash: Option<&str>) -> Result<bool, HashError> {
         let _permit = self.turn().await?;
-        let real = hash.is_some();
-        let stored = hash.unwrap_or_else(|| dummy_hash()).to_owned();
+        // An empty hash is an account with no password (opened through ESIA): nothing matches
+        // it, and it takes the same time as any other.
+        let real = hash.is_some_and(|h| !h.is_empty());
+        let stored = hash.filter(|h| !h.is_empty()).unwrap_or_else(|| dummy_hash()).to_owned();
         let pw = password.expose_secret().as_bytes().to_vec();
         let ok = tokio::task::spawn_blocking(move || {
             let parsed = PasswordHash::new(&stored).map_err(|e| HashError::Failed(e.to_string()))?;
@@ -208,6 +210,10 @@ mod tests {
         assert!(h.verify(&pw, Some(&phc)).await.unwrap());
         assert!(!h.verify(&SecretString::from("wrong-password".to_owned()), Some(&phc)).await.unwrap());
         assert!(!h.verify(&pw, None).await.unwrap());
+        // An account opened through ESIA has no password: nothing verifies against it, and it
+        // is not an error either (a login attempt answers «wrong password», not a fault).
+        assert!(!h.verify(&pw, Some("")).await.unwrap());
+        assert!(!h.verify(&SecretString::from(String::new()), Some("")).await.unwrap());
     }
 
     #[tokio::test]

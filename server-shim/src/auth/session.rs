@@ -43,21 +43,33 @@ pub struct NewSession {
     pub uid: String,
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The session token in the request's Cookie header, if any.
 pub fn token_from(headers: &HeaderMap) -> Option<String> {
+    token_cookie(headers, COOKIE_NAME)
+}
+
+/// A cookie holding a 256-bit token (43 characters of URL-safe base64), if present and so shaped.
+pub fn token_cookie(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(name, _)| *name == cookie_name)
         .map(|(_, value)| value.to_owned())
         .filter(|v| v.len() == 43 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+/// A new 256-bit token as URL-safe base64 without padding (43 characters).
+pub fn new_token() -> String {
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw).expect("the OS random source works");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
 impl Sessions {
@@ -77,9 +89,7 @@ impl Sessions {
     /// Starts a session; the caller revokes whatever session the browser had before, so the
     /// id always changes at login.
     pub async fn create(&self, user_id: &str, ip: &str, user_agent: &str, now: i64) -> Result<NewSession, sqlx::Error> {
-        let mut raw = [0u8; 32];
-        getrandom::fill(&mut raw).expect("the OS random source works");
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+        let token = new_token();
         let uid = uuid::Uuid::new_v4().to_string();
         let ua: String = user_agent.chars().take(300).collect();
         sqlx::query(
@@ -159,23 +169,25 @@ impl Sessions {
         Ok(done.rows_affected())
     }
 
+    /// The SameSite attributes of this deployment's cookies (see [`CookieLayout`]).
+    pub fn same_site(&self) -> &'static str {
+        match self.layout {
+            CookieLayout::FirstParty => "SameSite=Lax",
+            CookieLayout::Partitioned => "SameSite=None; Partitioned",
+        }
+    }
+
     /// `Set-Cookie` for a new session. No Max-Age: the browser forgets it when closed, and
     /// the server ends it long before that matters.
     pub fn cookie(&self, token: &str) -> HeaderValue {
-        let attrs = match self.layout {
-            CookieLayout::FirstParty => "SameSite=Lax",
-            CookieLayout::Partitioned => "SameSite=None; Partitioned",
-        };
+        let attrs = self.same_site();
         HeaderValue::from_str(&format!("{COOKIE_NAME}={token}; Path=/; Secure; HttpOnly; {attrs}"))
             .expect("token is URL-safe base64")
     }
 
     /// `Set-Cookie` that makes the browser drop the session cookie.
     pub fn clear_cookie(&self) -> HeaderValue {
-        let attrs = match self.layout {
-            CookieLayout::FirstParty => "SameSite=Lax",
-            CookieLayout::Partitioned => "SameSite=None; Partitioned",
-        };
+        let attrs = self.same_site();
         HeaderValue::from_str(&format!("{COOKIE_NAME}=; Path=/; Secure; HttpOnly; {attrs}; Max-Age=0")).expect("static cookie")
     }
 }

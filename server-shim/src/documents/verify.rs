@@ -230,7 +230,7 @@ mod tests {
         let ledger = Arc::new(Ledger::new(store.clone()));
         let (acquirer, acquiring_simulator) =
             crate::gateways::acquiring::build(&config, "http://127.0.0.1:9").await.expect("payment simulator");
-        let gateways = crate::http::Gateways { sms: Arc::new(NoSms), sms_simulator: None, acquirer, acquiring_simulator };
+        let gateways = crate::http::Gateways { sms: Arc::new(NoSms), sms_simulator: None, acquirer, acquiring_simulator, esia: None, esia_simulator: None };
         AppState::new(config, store, Arc::new(SystemClock), ledger, gateways)
     }
 

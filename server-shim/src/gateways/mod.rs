@@ -2,6 +2,7 @@
 //! loopback simulator of the same protocol for demo and tests.
 
 pub mod acquiring;
+pub mod esia;
 pub mod sms;
 
 /// An error with its causes, for logs and staff: reqwest's own message is only "error

@@ -34,6 +34,8 @@ use crate::audit::Journal;
 use crate::auth::Auth;
 use crate::gateways::acquiring::simulator::AcquiringSimulator;
 use crate::gateways::acquiring::DynAcquirer;
+use crate::gateways::esia::client::EsiaClient;
+use crate::gateways::esia::simulator::EsiaSimulator;
 use crate::gateways::sms::simulator::SmsSimulator;
 use crate::payments::Payments;
 use crate::signing::Signing;
@@ -62,6 +64,7 @@ struct Inner {
     payments: Arc<Payments>,
     signing: Arc<Signing>,
     acquiring_simulator: Option<AcquiringSimulator>,
+    esia_simulator: Option<EsiaSimulator>,
 }
 
 /// The outside systems' adapters, and their simulators in demo and test modes.
@@ -70,14 +73,16 @@ pub struct Gateways {
     pub sms_simulator: Option<SmsSimulator>,
     pub acquirer: DynAcquirer,
     pub acquiring_simulator: Option<AcquiringSimulator>,
+    pub esia: Option<EsiaClient>,
+    pub esia_simulator: Option<EsiaSimulator>,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Store, clock: Arc<dyn Clock>, accounting: DynAccounting, gateways: Gateways) -> Self {
-        let Gateways { sms, sms_simulator, acquirer, acquiring_simulator } = gateways;
+        let Gateways { sms, sms_simulator, acquirer, acquiring_simulator, esia, esia_simulator } = gateways;
         let orgs = Organisations::single(config.org.clone());
         let journal = Journal::new(store.clone(), clock.clone());
-        let auth = Arc::new(Auth::new(&config, store.clone(), journal.clone(), accounting.clone(), sms, clock.clone()));
+        let auth = Arc::new(Auth::new(&config, store.clone(), journal.clone(), accounting.clone(), sms, esia, clock.clone()));
         let payments = Arc::new(Payments::new(
             store.clone(),
             journal.clone(),
@@ -108,6 +113,7 @@ impl AppState {
             payments,
             signing,
             acquiring_simulator,
+            esia_simulator,
         }))
     }
 
@@ -156,6 +162,11 @@ impl AppState {
 
     pub fn orgs(&self) -> &Organisations {
         &self.0.orgs
+    }
+
+    /// The simulated ESIA, in demo and test modes with `esia.gateway = "simulator"`.
+    pub fn esia_simulator(&self) -> Option<&EsiaSimulator> {
+        self.0.esia_simulator.as_ref()
     }
 
     pub fn store(&self) -> &Store {
@@ -217,6 +228,10 @@ pub fn router(state: AppState) -> Router {
     // The simulated bank's payment pages, which the browser opens at the shim's origin.
     if let Some(sim) = state.acquiring_simulator() {
         app = app.nest_service(crate::gateways::acquiring::simulator::MOUNT, sim.router());
+    }
+    // The simulated ESIA's login page, which the browser opens at the shim's origin.
+    if let Some(sim) = state.esia_simulator() {
+        app = app.nest_service(crate::gateways::esia::simulator::MOUNT, sim.router());
     }
 
     app.merge(documented)

@@ -73,7 +73,7 @@ async fn preview(
 
 /// The page to come back to must be on a site of the organisation: the bank sends the client
 /// there, so anything else would make the shim an open redirect.
-fn return_url(state: &AppState, s: &str) -> Result<url::Url, AppError> {
+pub(crate) fn return_url(state: &AppState, s: &str) -> Result<url::Url, AppError> {
     let bad = || AppError::Client(ErrorCode::ReturnUrlNotAllowed);
     if s.len() > MAX_RETURN_URL {
         return Err(bad());

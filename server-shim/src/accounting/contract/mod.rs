@@ -23,6 +23,8 @@ pub const DOCUMENT_PATH: &str = "docs/accounting-contract.json";
 pub mod paths {
     /// Not under `/v1/clients/` so that no client id can ever collide with it.
     pub const LOOKUP: &str = "/v1/client-lookup";
+    /// Since 1.3: find a client by full name and passport, for sign-in through ESIA.
+    pub const PASSPORT_LOOKUP: &str = "/v1/client-passport-lookup";
     pub const CLIENT: &str = "/v1/clients/{client_id}";
     pub const LOANS: &str = "/v1/clients/{client_id}/loans";
     pub const LOAN: &str = "/v1/clients/{client_id}/loans/{loan_id}";
@@ -76,6 +78,24 @@ pub struct LookupRequest {
     pub middle_name: String,
     /// Mobile number in E.164, e.g. `+79161234567`; compare exactly.
     pub phone: String,
+}
+
+/// Body of `POST /v1/client-passport-lookup` (since 1.3): a person ESIA (Госуслуги) identified,
+/// with the full name and the passport ESIA has verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PassportLookupRequest {
+    /// Фамилия. Compare ignoring letter case and ё/е.
+    pub last_name: String,
+    /// Имя.
+    pub first_name: String,
+    /// Отчество; empty when the person has none.
+    #[serde(default)]
+    pub middle_name: String,
+    /// The passport's series: exactly 4 digits, no spaces, e.g. `5012`.
+    pub passport_series: String,
+    /// The passport's number: exactly 6 digits, e.g. `345678`.
+    pub passport_number: String,
 }
 
 /// Answer of a successful lookup: exactly one client matched the name and the phone.

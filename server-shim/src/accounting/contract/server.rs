@@ -32,7 +32,7 @@ use utoipa_axum::routes;
 use super::signature::{self, MAX_SKEW_SECS, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use super::{
     attachment_headers, tls, AsOfAtQuery, AsOfQuery, AtQuery, ClientCard, ContractError, ContractErrorCode,
-    LookupAnswer, LookupRequest, MessageList, NewMessage, ReadAnswer, UploadBytes, IDEMPOTENCY_KEY_HEADER,
+    LookupAnswer, LookupRequest, MessageList, NewMessage, PassportLookupRequest, ReadAnswer, UploadBytes, IDEMPOTENCY_KEY_HEADER,
 };
 use crate::accounting::{AccountingError, DynAccounting, FullName, NewAttachment};
 use crate::config::AccountingConfig;
@@ -95,7 +95,7 @@ impl ContractAuth {
 #[openapi(
     info(
         title = "kabinet accounting contract",
-        version = "1.2.0",
+        version = "1.3.0",
         description = "What an accounting system implements so the kabinet shim can use it as the system of record. \
             Every call is about one client whose id is in the path; an object of another client answers 404 `not_found`, \
             exactly like one that does not exist. Nothing lists clients. Writes carry an `Idempotency-Key`: the same \
@@ -154,6 +154,7 @@ impl utoipa::Modify for SecuritySchemes {
 pub fn documented_routes() -> OpenApiRouter<DynAccounting> {
     OpenApiRouter::with_openapi(ContractDoc::openapi())
         .routes(routes!(lookup))
+        .routes(routes!(passport_lookup))
         .routes(routes!(client))
         .routes(routes!(loans))
         .routes(routes!(loan))
@@ -366,6 +367,31 @@ async fn lookup(
     let name = FullName::from_parts(&req.last_name, &req.first_name, &req.middle_name);
     let id = accounting.find_client(&name, &phone).await?.ok_or(Failure::NotFound)?;
     Ok(Json(LookupAnswer { client_id: id }))
+}
+
+/// Finds the one client with this full name and passport, at sign-in through ESIA (since 1.3).
+/// A read, though it is a POST, for the same reason as the phone lookup.
+#[utoipa::path(post, path = "/v1/client-passport-lookup", tag = "clients",
+    request_body = PassportLookupRequest,
+    responses(
+        (status = 200, body = LookupAnswer, description = "Exactly one client has this name (letter case and ё/е aside) and this passport"),
+        (status = 400, body = ContractError, description = "`bad_request`: a malformed body (the series is 4 digits, the number 6)"), (status = 401, body = ContractError, description = "`unauthorized`: no valid signature"),
+        (status = 404, body = ContractError, description = "`not_found`: no client, or more than one, has this name with this passport"),
+        (status = 503, body = ContractError, description = "`unavailable`: accounting cannot answer now; the shim retries reads")))]
+async fn passport_lookup(
+    State(accounting): State<DynAccounting>,
+    body: Result<Json<PassportLookupRequest>, JsonRejection>,
+) -> Answer<LookupAnswer> {
+    let Json(req) = body.map_err(|e| Failure::BadRequest(e.body_text()))?;
+    let passport = crate::accounting::Passport::parse(&req.passport_series, &req.passport_number)
+        .filter(|p| p.series() == req.passport_series && p.number() == req.passport_number)
+        .ok_or_else(|| Failure::BadRequest("passport_series must be 4 digits and passport_number 6 digits".into()))?;
+    if req.last_name.trim().is_empty() || req.first_name.trim().is_empty() {
+        return Err(Failure::BadRequest("last_name and first_name are required".into()));
+    }
+    let name = FullName::from_parts(&req.last_name, &req.first_name, &req.middle_name);
+    let found = accounting.find_client_by_passport(&name, &passport).await?.ok_or(Failure::NotFound)?;
+    Ok(Json(LookupAnswer { client_id: found.id }))
 }
 
 /// The client's card.

@@ -24,13 +24,13 @@ use time::Date;
 
 use self::engine::{LoanError, LoanEvent, LoanTerms, SavingsError, SavingsEvent, SavingsTerms};
 use self::contracts::{Loans, Savings};
-use super::{Accounting, AccountingError, AttachmentFile, ClientRecord, FullName, NewAttachment};
+use super::{Accounting, AccountingError, AttachmentFile, ClientRecord, FullName, NewAttachment, Passport};
 use kabinet_api::messages::{Message, MessageDirection};
 use kabinet_api::requests::{ApplicationPreview, NewApplication, ProductsView};
 use time::OffsetDateTime;
 use crate::storage::Store;
 
-pub use seed::DEMO_CLIENTS;
+pub use seed::{DEMO_CLIENTS, DEMO_PASSPORTS};
 
 /// Why the ledger refused to record something; the command line prints it.
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +185,19 @@ impl Ledger {
         .await?;
         if done.rows_affected() == 0 {
             return Err(LedgerError::Invalid(format!("client {id} already exists")));
+        }
+        Ok(())
+    }
+
+    /// Records a client's passport (series and number), replacing any earlier one.
+    pub async fn set_passport(&self, id: &str, passport: &Passport) -> Result<(), LedgerError> {
+        let done = sqlx::query("UPDATE ledger_clients SET passport = $1 WHERE id = $2")
+            .bind(passport.digits())
+            .bind(id)
+            .execute(self.store.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(LedgerError::NotFound(format!("client {id}")));
         }
         Ok(())
     }
@@ -579,6 +592,20 @@ impl Accounting for Ledger {
             .fetch_optional(self.store.pool())
             .await?;
         Ok(row.map(|r| r.get::<String, _>(0)))
+    }
+
+    async fn find_client_by_passport(&self, name: &FullName, passport: &Passport) -> Result<Option<ClientRecord>, AccountingError> {
+        // Two clients with one passport would be an error in the books: then nobody matches,
+        // rather than the first of them.
+        let rows = sqlx::query("SELECT id FROM ledger_clients WHERE passport = $1 AND name_key = $2 ORDER BY id LIMIT 2")
+            .bind(passport.digits())
+            .bind(name.key())
+            .fetch_all(self.store.pool())
+            .await?;
+        match rows.as_slice() {
+            [one] => self.client(&one.get::<String, _>(0)).await,
+            _ => Ok(None),
+        }
     }
 
     async fn client(&self, id: &str) -> Result<Option<ClientRecord>, AccountingError> {

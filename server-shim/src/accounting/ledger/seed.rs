@@ -22,6 +22,11 @@ pub const DEMO_CLIENTS: &[(&str, &str, &str, &str, &str)] = &[
     ("demo-0004", "Кузнецов", "Алексей", "Иванович", "+79990001122"),
 ];
 
+/// The demo clients' passports (series and number), for sign-in through ESIA: the simulated
+/// ESIA's Иванова carries the first, verified; its Петров carries demo-0002's but unverified.
+pub const DEMO_PASSPORTS: &[(&str, &str, &str)] =
+    &[("demo-0001", "5012", "345678"), ("demo-0002", "4600", "123456"), ("demo-0003", "4508", "765432")];
+
 /// Demo products: what a small cooperative typically offers.
 fn products() -> Vec<Product> {
     let loan = |id: &str, name: &str, rate_bp, repayment, max_term| Product {
@@ -100,6 +105,14 @@ pub(super) async fn seed(ledger: &Ledger, now: i64, today: Date) -> Result<(), L
             Ok(()) | Err(LedgerError::Invalid(_)) => {}
             Err(e) => return Err(e),
         }
+    }
+    for (id, series, number) in DEMO_PASSPORTS {
+        // Only where none is recorded: a passport someone has edited stays as edited.
+        sqlx::query("UPDATE ledger_clients SET passport = $1 WHERE id = $2 AND passport = ''")
+            .bind(format!("{series}{number}"))
+            .bind(id)
+            .execute(ledger.store.pool())
+            .await?;
     }
     // Contracts are seeded once, on the first start: later starts find them and leave them be.
     let seeded = sqlx::query("SELECT 1 FROM ledger_products WHERE id = 'potreb'")

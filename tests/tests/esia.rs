@@ -1,0 +1,364 @@
+//! Sign-in through ESIA (Госуслуги) through the real shim and its real ESIA adapter against the
+//! loopback ESIA simulator, acting as the browser does: start, ESIA's login page, the callback,
+//! the outcome and the link. Hostile answers (replayed, swapped, expired, another system's
+//! token, a person who cancels) are refused and link nothing.
+
+use kabinet_api::auth::SessionInfo;
+use kabinet_api::esia::{EsiaAvailability, EsiaOutcome, EsiaStarted};
+use kabinet_api::ErrorCode;
+use kabinet_shim::gateways::esia::simulator::Failure;
+use kabinet_tests::client::{sms_count, Resp};
+use kabinet_tests::Db;
+use serde_json::json;
+
+use kabinet_tests::env::*;
+
+const FLOW: &str = "__Host-kabinet_esia";
+const SESSION: &str = "__Host-kabinet_sid";
+/// The simulated ESIA's persons.
+const MARIA_OID: &str = "1000000001";
+const SIDOROV_OID: &str = "1000000002";
+const PETROV_UNVERIFIED_OID: &str = "1000000003";
+
+/// One browser: its cookies, and requests that follow nothing by themselves.
+struct Browser {
+    http: reqwest::Client,
+    /// The shim as the browser knows it (`http://lk.company.localhost:PORT`) and on loopback.
+    public: String,
+    loopback: String,
+    session: Option<String>,
+    flow: Option<String>,
+}
+
+impl Browser {
+    fn new(env: &Env) -> Browser {
+        Browser {
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            public: env.shim.url.clone(),
+            loopback: env.shim.loopback.clone(),
+            session: None,
+            flow: None,
+        }
+    }
+
+    /// The same browser's address, reachable from the test (no resolver for *.localhost).
+    fn local(&self, url: &str) -> String {
+        url.replacen(&self.public, &self.loopback, 1)
+    }
+
+    fn cookie_header(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.session {
+            parts.push(format!("{SESSION}={s}"));
+        }
+        if let Some(f) = &self.flow {
+            parts.push(format!("{FLOW}={f}"));
+        }
+        parts.join("; ")
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Resp {
+        let cookies = self.cookie_header();
+        let req = if cookies.is_empty() { req } else { req.header("cookie", cookies) };
+        let r = req.send().await.expect("the shim answers");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        for c in headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
+            for (name, slot) in [(SESSION, &mut self.session), (FLOW, &mut self.flow)] {
+                if let Some(rest) = c.strip_prefix(&format!("{name}=")) {
+                    let value = rest.split(';').next().unwrap_or_default();
+                    *slot = (!value.is_empty() && !c.contains("Max-Age=0")).then(|| value.to_owned());
+                }
+            }
+        }
+        let body = r.bytes().await.unwrap().to_vec();
+        Resp { status, headers, body }
+    }
+
+    async fn api(&mut self, path: &str, body: serde_json::Value) -> Resp {
+        let req = self
+            .http
+            .post(format!("{}/api/v1{path}", self.loopback))
+            .header("origin", SITE)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        self.send(req).await
+    }
+
+    async fn get(&mut self, url: &str) -> Resp {
+        let req = self.http.get(self.local(url));
+        self.send(req).await
+    }
+
+    /// «Войти через Госуслуги»: ESIA's login page address.
+    async fn start(&mut self) -> String {
+        let r = self.api("/auth/esia/start", json!({"return_to": format!("{SITE}/lk?tab=1")})).await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        r.json::<EsiaStarted>().url
+    }
+
+    /// On ESIA's page: the person's button (or «Отказать» for `None`); ESIA's redirect.
+    async fn on_esia_page(&mut self, login_url: &str, oid: Option<&str>) -> String {
+        let page = self.get(login_url).await;
+        assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+        let html = String::from_utf8(page.body).unwrap();
+        let request = html.split("name=\"request\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let action = self.local(login_url.split('?').next().unwrap());
+        let mut form = vec![("request", request)];
+        match oid {
+            Some(oid) => form.push(("oid", oid.to_owned())),
+            None => form.push(("deny", "1".to_owned())),
+        }
+        let req = self.http.post(action).form(&form);
+        let r = self.send(req).await;
+        assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+        r.header("location").unwrap().to_owned()
+    }
+
+    /// ESIA's redirect arrives at the shim; where the shim sends the browser next.
+    async fn callback(&mut self, location: &str) -> Resp {
+        self.get(location).await
+    }
+
+    async fn outcome(&mut self) -> Resp {
+        self.api("/auth/esia/outcome", json!({})).await
+    }
+
+    /// The whole trip for `oid` up to the outcome.
+    async fn trip(&mut self, oid: &str) -> Resp {
+        let url = self.start().await;
+        let location = self.on_esia_page(&url, Some(oid)).await;
+        let back = self.callback(&location).await;
+        assert_eq!(back.status, 303, "{}", String::from_utf8_lossy(&back.body));
+        assert_eq!(back.header("location"), Some(format!("{SITE}/lk?tab=1&kabinet_esia=1").as_str()));
+        self.outcome().await
+    }
+}
+
+fn sim(env: &Env) -> &kabinet_shim::gateways::esia::simulator::EsiaSimulator {
+    env.shim.state.esia_simulator().expect("test mode runs the ESIA simulator")
+}
+
+async fn links(env: &Env) -> i64 {
+    let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM identity_links").fetch_one(env.shim.state.store().pool()).await.unwrap();
+    n.0
+}
+
+#[tokio::test]
+async fn a_matching_person_opens_and_links_a_cabinet_then_signs_in_with_no_sms() {
+    let env = Env::start(Db::Sqlite, |_| {}).await;
+    let mut b = Browser::new(&env);
+    assert!(env.client().get("/auth/esia").await.json::<EsiaAvailability>().enabled);
+
+    // The trip starts: the flow cookie binds it to this browser.
+    let r = b.api("/auth/esia/start", json!({"return_to": format!("{SITE}/lk?tab=1")})).await;
+    assert_eq!(r.status, 200);
+    let cookie = r.header("set-cookie").unwrap().to_owned();
+    for attr in ["__Host-kabinet_esia=", "Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=600"] {
+        assert!(cookie.contains(attr), "{attr} missing in {cookie}");
+    }
+    let login_url = r.json::<EsiaStarted>().url;
+    // ESIA's login page at the simulator, with the documented parameters.
+    let parsed = url::Url::parse(&login_url).unwrap();
+    assert!(parsed.path().ends_with("/aas/oauth2/v2/ac"), "{login_url}");
+    let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
+    assert_eq!(q["redirect_uri"], format!("{}/api/v1/auth/esia/callback", env.shim.url));
+    assert_eq!(q["response_type"], "code");
+    assert!(q["scope"].split(' ').any(|s| s == "openid"));
+    assert!(uuid::Uuid::parse_str(&q["state"]).is_ok());
+
+    let location = b.on_esia_page(&login_url, Some(MARIA_OID)).await;
+    assert!(location.starts_with(&q["redirect_uri"]), "{location}");
+    let back = b.callback(&location).await;
+    assert_eq!(back.status, 303);
+    assert_eq!(back.header("location"), Some(format!("{SITE}/lk?tab=1&kabinet_esia=1").as_str()));
+    // The same answer again (a replay from history or a log) is refused and changes nothing.
+    let replay = b.callback(&location).await;
+    assert_eq!(replay.status, 400);
+    assert!(String::from_utf8_lossy(&replay.body).contains("Вход через Госуслуги не выполнен"));
+
+    // Found in accounting by name and passport; no cabinet yet: the client confirms.
+    let r = b.outcome().await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.json::<EsiaOutcome>(),
+        EsiaOutcome::ConfirmLink { full_name: MARIA.into(), phone_masked: "+7 916 ***-**-67".into(), has_password: false }
+    );
+    assert_eq!(links(&env).await, 0, "nothing is linked before the client confirms");
+    // Opening a cabinet needs the personal data consent, as registration does.
+    assert_eq!(b.api("/auth/esia/link", json!({})).await.err(), (422, ErrorCode::ConsentRequired));
+    let spent = b.flow.clone();
+    let r = b.api("/auth/esia/link", json!({"consent_version": CONSENT})).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json::<SessionInfo>().client.full_name, MARIA);
+    assert!(b.session.is_some() && b.flow.is_none(), "signed in, the flow cookie dropped");
+    assert_eq!(links(&env).await, 1);
+    // The link is used once: a second confirm of the same trip is refused.
+    let mut again = Browser::new(&env);
+    again.flow = spent;
+    assert_eq!(again.api("/auth/esia/link", json!({"consent_version": CONSENT})).await.err(), (409, ErrorCode::EsiaNotStarted));
+
+    // Next time the linked client lands in the cabinet at once. No SMS at any point.
+    let mut next = Browser::new(&env);
+    let r = next.trip(MARIA_OID).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    match r.json::<EsiaOutcome>() {
+        EsiaOutcome::SignedIn { session } => assert_eq!(session.client.full_name, MARIA),
+        other => panic!("expected signed_in, got {other:?}"),
+    }
+    assert!(next.session.is_some());
+    let r = next.get(&format!("{}/api/v1/auth/session", env.shim.url)).await;
+    assert_eq!(r.json::<SessionInfo>().client.phone, MARIA_PHONE);
+    assert_eq!(sms_count(env.sim(), MARIA_PHONE), 0, "no SMS through ESIA");
+    // The outcome is taken once.
+    assert_eq!(next.outcome().await.err(), (409, ErrorCode::EsiaNotStarted));
+
+    // The journal: «Авторизация в личном кабинете», «Тип авторизации: ЕСИА».
+    let events = env.events().await;
+    let logins: Vec<_> = events.iter().filter(|(e, d)| e == "login_succeeded" && d == "Тип авторизации: ЕСИА").collect();
+    assert_eq!(logins.len(), 2, "{events:?}");
+    assert_eq!(kabinet_shim::audit::EventKind::title_ru("login_succeeded"), "Авторизация в личном кабинете");
+    assert!(events.iter().any(|(e, d)| e == "identity_linked" && d.contains(MARIA_OID)), "{events:?}");
+    assert!(events.iter().any(|(e, d)| e == "login_failed" && d.contains("повторный ответ")), "{events:?}");
+
+    // The cabinet opened through ESIA has no password: a password login fails like any wrong
+    // password (not a fault), and the client may set one by SMS later.
+    assert_eq!(env.login(MARIA_PHONE, PASSWORD).await.1.err(), (401, ErrorCode::InvalidCredentials));
+}
+
+#[tokio::test]
+async fn linking_an_existing_cabinet_needs_its_password() {
+    let env = Env::start(Db::Sqlite, |_| {}).await;
+    env.register(MARIA, MARIA_PHONE).await;
+    let mut b = Browser::new(&env);
+    let r = b.trip(MARIA_OID).await;
+    assert_eq!(
+        r.json::<EsiaOutcome>(),
+        EsiaOutcome::ConfirmLink { full_name: MARIA.into(), phone_masked: "+7 916 ***-**-67".into(), has_password: true }
+    );
+    assert_eq!(b.api("/auth/esia/link", json!({})).await.err(), (422, ErrorCode::WrongPassword));
+    assert_eq!(b.api("/auth/esia/link", json!({"password": "не-тот-пароль-1"})).await.err(), (422, ErrorCode::WrongPassword));
+    assert_eq!(links(&env).await, 0);
+    let r = b.api("/auth/esia/link", json!({"password": PASSWORD})).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(links(&env).await, 1);
+    // The password still works as before.
+    assert_eq!(env.login(MARIA_PHONE, PASSWORD).await.1.status, 200);
+}
+
+#[tokio::test]
+async fn people_not_found_by_verified_name_and_passport_get_told_what_to_do() {
+    let env = Env::start(Db::Sqlite, |_| {}).await;
+    // Сидоров is nobody's client.
+    let mut b = Browser::new(&env);
+    let r = b.trip(SIDOROV_OID).await;
+    assert_eq!(r.json::<EsiaOutcome>(), EsiaOutcome::NoMatch { full_name: "Сидоров Пётр Ильич".into() });
+    // Петров is a client with that very passport, but ESIA has not verified it: no match.
+    let mut b = Browser::new(&env);
+    let r = b.trip(PETROV_UNVERIFIED_OID).await;
+    assert_eq!(r.json::<EsiaOutcome>(), EsiaOutcome::NoMatch { full_name: SERGEY.into() });
+    assert_eq!(b.api("/auth/esia/link", json!({"consent_version": CONSENT})).await.err(), (409, ErrorCode::EsiaNotStarted));
+    assert_eq!(links(&env).await, 0);
+    let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cabinet_users").fetch_one(env.shim.state.store().pool()).await.unwrap();
+    assert_eq!(n.0, 0, "no cabinet opened");
+    let events = env.events().await;
+    assert!(events.iter().any(|(e, d)| e == "login_failed" && d.contains("ЕСИА") && d.contains("не найден")), "{events:?}");
+}
+
+#[tokio::test]
+async fn hostile_and_failed_answers_are_refused_and_link_nothing() {
+    let env = Env::start(Db::Sqlite, |_| {}).await;
+
+    // A swapped state: browser A arrives with the answer meant for browser B's trip.
+    let mut a = Browser::new(&env);
+    let mut victim = Browser::new(&env);
+    let _ = a.start().await;
+    let victim_url = victim.start().await;
+    let victim_answer = victim.on_esia_page(&victim_url, Some(MARIA_OID)).await;
+    let r = a.callback(&victim_answer).await;
+    assert_eq!(r.status, 400, "another browser's answer is not taken");
+    assert_eq!(a.outcome().await.err(), (409, ErrorCode::EsiaNotStarted));
+    // …and B's trip is spent: its answer was shown to someone else.
+    assert_eq!(victim.callback(&victim_answer).await.status, 400);
+    assert_eq!(victim.outcome().await.err(), (409, ErrorCode::EsiaFailed));
+
+    // ESIA answering with a state this shim never sent.
+    let mut b = Browser::new(&env);
+    let url = b.start().await;
+    sim(&env).fail_next(Failure::WrongState);
+    let location = b.on_esia_page(&url, Some(MARIA_OID)).await;
+    assert_eq!(b.callback(&location).await.status, 400);
+    assert_eq!(b.outcome().await.err(), (409, ErrorCode::EsiaNotStarted));
+
+    // An expired code.
+    let mut b = Browser::new(&env);
+    sim(&env).fail_next(Failure::ExpireCode);
+    assert_eq!(b.trip(MARIA_OID).await.err(), (409, ErrorCode::EsiaExpired));
+
+    // A token issued to another system (aud).
+    let mut b = Browser::new(&env);
+    sim(&env).fail_next(Failure::WrongAudience);
+    assert_eq!(b.trip(MARIA_OID).await.err(), (409, ErrorCode::EsiaFailed));
+
+    // A token whose signature does not verify.
+    let mut b = Browser::new(&env);
+    sim(&env).fail_next(Failure::BadTokenSignature);
+    assert_eq!(b.trip(MARIA_OID).await.err(), (409, ErrorCode::EsiaFailed));
+
+    // ESIA failing.
+    let mut b = Browser::new(&env);
+    sim(&env).fail_next(Failure::ServerError);
+    assert_eq!(b.trip(MARIA_OID).await.err(), (503, ErrorCode::EsiaUnavailable));
+
+    // The person cancels on ESIA's page.
+    let mut b = Browser::new(&env);
+    let url = b.start().await;
+    let location = b.on_esia_page(&url, None).await;
+    assert!(location.contains("error=access_denied"), "{location}");
+    assert_eq!(b.callback(&location).await.status, 303);
+    assert_eq!(b.outcome().await.err(), (409, ErrorCode::EsiaDenied));
+
+    // Too slow: the trip's ten minutes pass before ESIA's answer.
+    let mut b = Browser::new(&env);
+    let url = b.start().await;
+    let location = b.on_esia_page(&url, Some(MARIA_OID)).await;
+    env.advance(601);
+    assert_eq!(b.callback(&location).await.status, 303);
+    assert_eq!(b.outcome().await.err(), (409, ErrorCode::EsiaExpired));
+
+    // No trip, and a page of another organisation to come back to.
+    let mut b = Browser::new(&env);
+    assert_eq!(b.outcome().await.err(), (409, ErrorCode::EsiaNotStarted));
+    let r = b.api("/auth/esia/start", json!({"return_to": "https://evil.example/phish"})).await;
+    assert_eq!(r.err(), (422, ErrorCode::ReturnUrlNotAllowed));
+    // A callback with no state or garbage.
+    assert_eq!(b.get(&format!("{}/api/v1/auth/esia/callback?code=x", env.shim.url)).await.status, 400);
+    assert_eq!(b.get(&format!("{}/api/v1/auth/esia/callback?code=x&state=<script>", env.shim.url)).await.status, 400);
+
+    assert_eq!(links(&env).await, 0, "nothing was linked");
+    let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cabinet_users").fetch_one(env.shim.state.store().pool()).await.unwrap();
+    assert_eq!(n.0, 0, "no cabinet opened");
+    let failures: Vec<_> = env.events().await.into_iter().filter(|(e, d)| e == "login_failed" && d.contains("ЕСИА")).collect();
+    assert!(failures.len() >= 8, "{failures:?}");
+    assert!(failures.iter().any(|(_, d)| d.contains("маркер")), "{failures:?}");
+}
+
+#[tokio::test]
+async fn esia_flows_work_on_postgres() {
+    let env = Env::start(Db::Postgres(kabinet_tests::postgres_server_url()), |_| {}).await;
+    let mut b = Browser::new(&env);
+    let r = b.trip(MARIA_OID).await;
+    assert!(matches!(r.json::<EsiaOutcome>(), EsiaOutcome::ConfirmLink { has_password: false, .. }));
+    let r = b.api("/auth/esia/link", json!({"consent_version": CONSENT})).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(links(&env).await, 1);
+}
+
+#[tokio::test]
+async fn esia_off_offers_nothing() {
+    let env = Env::start(Db::Sqlite, |c| c.esia.enabled = false).await;
+    assert!(!env.client().get("/auth/esia").await.json::<EsiaAvailability>().enabled);
+    let mut b = Browser::new(&env);
+    let r = b.api("/auth/esia/start", json!({"return_to": format!("{SITE}/lk")})).await;
+    assert_eq!(r.err(), (503, ErrorCode::EsiaUnavailable));
+}
