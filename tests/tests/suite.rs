@@ -6,6 +6,7 @@ mod auth;
 mod contract;
 mod e2e;
 mod esia;
+mod esia_e2e;
 mod info;
 mod info_e2e;
 mod ledger;

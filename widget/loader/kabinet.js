@@ -13,23 +13,32 @@
     en: ['Client account', 'The client account could not be loaded. Reload the page; if that does not help, call the office.']
   };
   var START_LIMIT_MS = 20000;
-  // The shim adds this to the return address of a card payment: the payment the client is back from.
-  var RETURN_PARAM = 'kabinet_payment';
+  // The shim adds these to the page the client comes back to: the card payment the client is
+  // back from the bank for (kabinet_api::payments::RETURN_PARAM), and "back from Госуслуги"
+  // (kabinet_api::esia::RETURN_PARAM, value 1).
+  var PAYMENT_PARAM = 'kabinet_payment';
+  var ESIA_PARAM = 'kabinet_esia';
   var PAGE_LIMIT = 2000;
 
-  // This page's address split: the page to come back to (no fragment, no return parameter),
-  // the address to show (the return parameter taken off, all else byte for byte) and the id.
+  // This page's address split: the page to come back to (no fragment, none of the shim's
+  // markers), the address to show (the markers taken off, all else byte for byte) and each
+  // marker's value (the first, when one comes twice; null when absent).
   function hostPage() {
-    var href = location.href, hash = '', i = href.indexOf('#');
+    var href = location.href, hash = '', i = href.indexOf('#'), found = {};
+    found[PAYMENT_PARAM] = null;
+    found[ESIA_PARAM] = null;
     if (i >= 0) { hash = href.slice(i); href = href.slice(0, i); }
-    var q = href.indexOf('?'), base = q >= 0 ? href.slice(0, q) : href, id = null, kept = [];
+    var q = href.indexOf('?'), base = q >= 0 ? href.slice(0, q) : href, kept = [], taken = false;
     var pairs = q >= 0 ? href.slice(q + 1).split('&') : [];
     for (var k = 0; k < pairs.length; k++) {
       var name = pairs[k].split('=')[0];
-      if (name === RETURN_PARAM) { if (id === null) id = pairs[k].slice(name.length + 1); } else if (pairs[k]) kept.push(pairs[k]);
+      if (name === PAYMENT_PARAM || name === ESIA_PARAM) {
+        taken = true;
+        if (found[name] === null) found[name] = pairs[k].slice(name.length + 1);
+      } else if (pairs[k]) kept.push(pairs[k]);
     }
     var page = base + (kept.length ? '?' + kept.join('&') : '');
-    return { page: page, shown: page + hash, payment: id };
+    return { page: page, shown: page + hash, taken: taken, payment: found[PAYMENT_PARAM], esia: found[ESIA_PARAM] };
   }
 
   function opt(el, o, name, fallback) {
@@ -65,11 +74,12 @@
   function frame(el, api, lang) {
     var apiOrigin = new URL(api).origin;
     var f = document.createElement('iframe'), host = hostPage(), extra = '';
-    if (host.payment !== null) {
-      // Taken off the address once, so a reload or a shared link does not open the payment again.
+    if (host.taken) {
+      // Taken off the address once, so a reload or a shared link does not repeat the return.
       try { history.replaceState(history.state, '', host.shown); } catch (e) { /* sandboxed page */ }
-      if (/^[A-Za-z0-9-]{1,64}$/.test(host.payment)) extra += '&payment=' + host.payment;
     }
+    if (host.payment !== null && /^[A-Za-z0-9-]{1,64}$/.test(host.payment)) extra += '&payment=' + host.payment;
+    if (host.esia === '1') extra += '&esia=1';
     if (host.page.length <= PAGE_LIMIT) extra += '&page=' + encodeURIComponent(host.page);
     f.src = api + '/embed?origin=' + encodeURIComponent(location.origin) + '&lang=' + lang + extra;
     f.title = TEXT[lang][0];
@@ -94,7 +104,8 @@
         clearTimeout(timer);
         state(el, 'error');
       } else if (d.type === 'kabinet:navigate' && typeof d.url === 'string') {
-        // The bank's payment page, opened at the top: a frame may not navigate this page itself.
+        // The bank's payment page or Госуслуги's login page, opened at the top: a frame may not
+        // navigate this page itself.
         var to;
         try { to = new URL(d.url); } catch (err) { return; }
         if (to.protocol === 'https:' || to.protocol === 'http:') window.location.assign(to.href);

@@ -9,6 +9,7 @@ use kabinet_api::auth::{
     paths, ChangePasswordRequest, ChangePhoneConfirmRequest, ChangePhoneRequest, CodeSent, ConfirmRequest,
     ConsentDocument, LoginRequest, RegisterRequest, ResetConfirmRequest, ResetRequest, SessionInfo,
 };
+use kabinet_api::esia::{self, EsiaAvailability, EsiaLinkRequest, EsiaOutcome, EsiaStart, EsiaStarted};
 use kabinet_api::cabinet::{self, Application, ContributionsView, DocumentQuery, LoanDetail, LoansView, SavingsDetail, SavingsView};
 use kabinet_api::messages::{self, Message, MessagesView};
 use kabinet_api::payments::{self, Payment, PaymentPreview, PaymentRequest, PaymentStarted, PaymentStatus, PaymentsView, StartPayment};
@@ -46,6 +47,11 @@ const STATUS_TIMEOUT_MS: i32 = payments::MAX_WAIT_SECS as i32 * 1_000 + TIMEOUT_
 /// the same idempotency key this many times, this long apart, before the person is told.
 const RESENDS: u32 = 3;
 const RESEND_AFTER_MS: i32 = 1_500;
+
+/// The body of a POST that carries nothing: serialises as `{}`, since every POST route takes
+/// a JSON body.
+#[derive(Serialize)]
+struct Empty {}
 
 /// Why a call failed, in terms a screen can explain.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,10 +128,28 @@ pub async fn login(config: &WidgetConfig, body: &LoginRequest) -> Result<Session
 }
 
 pub async fn logout(config: &WidgetConfig) -> Result<(), ApiFailure> {
-    /// Serialises as `{}`: the route takes a JSON body like every other POST.
-    #[derive(Serialize)]
-    struct Empty {}
     post_json(config, paths::LOGOUT, &Empty {}).await
+}
+
+/// Whether sign-in through ESIA (Госуслуги) is offered here.
+pub async fn esia_availability(config: &WidgetConfig) -> Result<EsiaAvailability, ApiFailure> {
+    get_json(config, esia::paths::AVAILABLE).await
+}
+
+/// Starts a trip to ESIA: the answer is ESIA's login page, to be opened as the top-level page,
+/// and the flow cookie (which only this browser then holds) comes with it.
+pub async fn esia_start(config: &WidgetConfig, body: &EsiaStart) -> Result<EsiaStarted, ApiFailure> {
+    post_json(config, esia::paths::START, body).await
+}
+
+/// How the trip to ESIA this browser made ended; with `signed_in` the session cookie is set.
+pub async fn esia_outcome(config: &WidgetConfig) -> Result<EsiaOutcome, ApiFailure> {
+    post_json(config, esia::paths::OUTCOME, &Empty {}).await
+}
+
+/// Links the ESIA identity to the client's cabinet (opening one if needed) and signs in.
+pub async fn esia_link(config: &WidgetConfig, body: &EsiaLinkRequest) -> Result<SessionInfo, ApiFailure> {
+    post_json(config, esia::paths::LINK, body).await
 }
 
 pub async fn reset(config: &WidgetConfig, body: &ResetRequest) -> Result<CodeSent, ApiFailure> {
@@ -275,9 +299,6 @@ pub async fn accept_agreement(config: &WidgetConfig, body: &AcceptAgreement) -> 
 
 /// Sends the code that signs document `id` by SMS.
 pub async fn signing_code(config: &WidgetConfig, id: &str) -> Result<SigningCodeSent, ApiFailure> {
-    /// Serialises as `{}`: the route takes a JSON body like every other POST.
-    #[derive(Serialize)]
-    struct Empty {}
     post_json(config, &signing::paths::code(&segment(id)), &Empty {}).await
 }
 

@@ -6,6 +6,7 @@ mod app;
 mod components;
 mod countdown;
 mod download;
+mod esia;
 mod focus;
 mod form;
 mod i18n;
@@ -18,6 +19,7 @@ mod resend;
 mod screens;
 mod session_store;
 mod time;
+mod trip;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -56,10 +58,13 @@ pub struct WidgetConfig {
     pub host: web_sys::HtmlElement,
     /// Frame: the host page's origin, the only window the frame talks to.
     pub parent_origin: Option<String>,
-    /// Frame: the host page to come back to from the bank, as the loader gave it.
+    /// Frame: the host page to come back to from the bank or ESIA, as the loader gave it.
     pub page: Option<String>,
     /// The card payment the client has just come back from the bank for, if any.
     pub return_payment: Option<String>,
+    /// Whether the client has just come back from ESIA's login page: the shim is then asked
+    /// how that trip ended.
+    pub esia_return: bool,
 }
 
 /// Mounts the widget into `host`. `mode` is `inline` (a Shadow DOM root is attached to the
@@ -94,13 +99,26 @@ pub fn mount(host: web_sys::HtmlElement, api: String, lang: String, mode: String
             div
         }
     };
-    // The return parameter is read once, as the widget starts: inline from the host page's own
+    // The return markers are read once, as the widget starts: inline from the host page's own
     // address (and taken off it), in a frame from what the loader passed to /embed.
-    let (parent_origin, page, return_payment) = match mode {
-        Mode::Frame => payment_return::frame_options(&host),
-        Mode::Inline => (None, None, payment_return::take_from_page()),
+    let options = match mode {
+        Mode::Frame => trip::frame_options(&host),
+        Mode::Inline => trip::StartOptions {
+            payment: payment_return::take_from_page(),
+            esia: esia::take_from_page(),
+            ..Default::default()
+        },
     };
-    let config = WidgetConfig { api, lang, mode, host, parent_origin, page, return_payment };
+    let config = WidgetConfig {
+        api,
+        lang,
+        mode,
+        host,
+        parent_origin: options.parent_origin,
+        page: options.page,
+        return_payment: options.payment,
+        esia_return: options.esia,
+    };
     leptos::mount::mount_to(container, move || view! { <app::App config=config.clone()/> }).forget();
     Ok(())
 }

@@ -16,6 +16,8 @@ pub enum Screen {
     Login,
     Register,
     Reset,
+    /// Back from ESIA (Госуслуги), signed out: how the trip ended, and what to do next.
+    EsiaReturn,
     Home,
     Profile,
     Loans,
@@ -127,16 +129,24 @@ pub struct Nav {
     refocus: Trigger,
 }
 
+/// The screen the widget starts on.
+fn first_screen(signed_in: bool, returned_payment: bool, esia_return: bool) -> Screen {
+    match (signed_in, returned_payment, esia_return) {
+        (true, true, _) => Screen::Payment,
+        (true, false, _) => Screen::Home,
+        (false, _, true) => Screen::EsiaReturn,
+        (false, _, false) => Screen::Login,
+    }
+}
+
 impl Nav {
     /// `returned`: the card payment the client has come back from the bank for; its status is
-    /// the first screen, or the first after signing in.
-    pub fn new(session: Option<SessionInfo>, returned: Option<PaymentRef>) -> Self {
+    /// the first screen, or the first after signing in. `esia_return`: the client has come back
+    /// from ESIA; signed out, how that ended is the first screen (signed in already, there is
+    /// nothing to sign in to).
+    pub fn new(session: Option<SessionInfo>, returned: Option<PaymentRef>, esia_return: bool) -> Self {
         let signed_in = session.is_some();
-        let screen = match (&returned, signed_in) {
-            (Some(_), true) => Screen::Payment,
-            (_, true) => Screen::Home,
-            (_, false) => Screen::Login,
-        };
+        let screen = first_screen(signed_in, returned.is_some(), esia_return);
         let (payment, resume) = if signed_in { (returned, None) } else { (None, returned.map(|r| r.id)) };
         Nav {
             screen: RwSignal::new(screen),
@@ -317,5 +327,20 @@ impl Nav {
             self.signed_out(T::SessionEnded);
         }
         ended
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_screen_follows_where_the_client_comes_back_from() {
+        assert_eq!(first_screen(false, false, false), Screen::Login);
+        assert_eq!(first_screen(false, false, true), Screen::EsiaReturn);
+        // The payment waits until the ESIA sign-in has finished (see `Nav::signed_in`).
+        assert_eq!(first_screen(false, true, true), Screen::EsiaReturn);
+        assert_eq!(first_screen(true, false, true), Screen::Home);
+        assert_eq!(first_screen(true, true, true), Screen::Payment);
     }
 }

@@ -18,9 +18,12 @@ pub struct EmbedQuery {
     /// The card payment the client has come back from the bank for (the host page's
     /// `kabinet_payment`); only `[A-Za-z0-9-]`, at most 64 characters, else ignored.
     payment: Option<String>,
-    /// The host page to come back to from the bank: an http(s) URL on `origin`, at most 2000
-    /// characters, else ignored.
+    /// The host page to come back to from the bank or ESIA: an http(s) URL on `origin`, at most
+    /// 2000 characters, else ignored.
     page: Option<String>,
+    /// `1` when the client has come back from ESIA (the host page's `kabinet_esia`): the widget
+    /// then asks how the sign-in ended. Any other value is ignored.
+    esia: Option<String>,
 }
 
 /// The longest payment id and host page address /embed passes on.
@@ -31,6 +34,11 @@ const MAX_PAGE: usize = 2000;
 fn payment_id(id: &str) -> Option<&str> {
     let plain = !id.is_empty() && id.len() <= MAX_PAYMENT_ID && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     plain.then_some(id)
+}
+
+/// Whether the client has come back from ESIA: only the value the shim itself adds counts.
+fn esia_return(flag: Option<&str>) -> bool {
+    flag == Some("1")
 }
 
 /// The host page, normalised, when it is an http(s) address on `origin` (the allowed origin the
@@ -111,6 +119,9 @@ pub async fn embed_page(
     if let Some(page) = q.page.as_deref().and_then(|p| host_page(p, &origin)) {
         extra.push_str(&format!(" data-page=\"{}\"", html_escape(&page)));
     }
+    if esia_return(q.esia.as_deref()) {
+        extra.push_str(" data-esia=\"1\"");
+    }
     let body = format!(
         "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -160,6 +171,14 @@ mod tests {
         assert_eq!(payment_id("a\"b"), None);
         assert_eq!(payment_id("a b"), None);
         assert_eq!(payment_id(&"a".repeat(65)), None);
+    }
+
+    #[test]
+    fn only_the_shims_own_esia_marker_counts() {
+        assert!(esia_return(Some("1")));
+        for other in [None, Some(""), Some("0"), Some("true"), Some("1 "), Some("11"), Some("1\"><script>")] {
+            assert!(!esia_return(other), "{other:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub fn Loading(
     /// and focus would otherwise fall out of the widget.
     #[prop(optional)]
     focus: bool,
+    /// What is being waited for, when «Загрузка…» says too little.
+    #[prop(optional)]
+    text: Option<T>,
 ) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
     let node = NodeRef::<leptos::html::Div>::new();
@@ -21,7 +24,7 @@ pub fn Loading(
     view! {
         <div class="kb-loading" role="status" aria-live="polite" tabindex="-1" node_ref=node>
             <span class="kb-spinner" aria-hidden="true"></span>
-            <span>{t(lang, T::Loading)}</span>
+            <span>{t(lang, text.unwrap_or(T::Loading))}</span>
         </div>
     }
 }

@@ -20,6 +20,7 @@ pub mod contribution_account;
 pub mod document_download;
 pub mod document_hash;
 pub mod download_button;
+pub mod esia_button;
 pub mod figure;
 pub mod form_alert;
 pub mod interest_schedule;

@@ -19,6 +19,7 @@ use crate::idempotency::{self, settled, Submission};
 use crate::nav::Nav;
 use crate::payment_return;
 use crate::session_store::PENDING_PAYMENT;
+use crate::trip;
 use crate::WidgetConfig;
 
 /// Id of the line that says why there are no figures (an unreadable amount, a refusal).
@@ -175,7 +176,7 @@ where
                 purpose: request.purpose,
                 amount: request.amount,
                 expected_amount: preview.amount,
-                return_to: payment_return::return_to(&config),
+                return_to: trip::return_to(&config),
             };
             // One payment being started at a time, kept across screens: see [`Submission`].
             let key = submission.key_for(PENDING_PAYMENT, &idempotency::fingerprint(&[format!("{body:?}")]));
@@ -185,7 +186,7 @@ where
                 match api::start_payment(&config, &body, &key).await {
                     Ok(started) => {
                         submission.finished(PENDING_PAYMENT, &key);
-                        if !payment_return::navigable(&started.payment_url) {
+                        if !trip::navigable(&started.payment_url) {
                             form.fail(ApiFailure::Unreadable);
                             return;
                         }
@@ -200,7 +201,7 @@ where
                         // screen meanwhile is not taken off the page.
                         // (Should the page not change, the redirect offers a link after a while.)
                         if leaving.try_set(Some(going)).is_none() {
-                            let _ = payment_return::go_to_bank(&config, &started.payment_url);
+                            let _ = trip::go_top_level(&config, &started.payment_url);
                         }
                     }
                     Err(f) => {

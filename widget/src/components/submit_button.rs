@@ -13,10 +13,13 @@ pub fn SubmitButton(
     /// Busy, or waiting out a rate limit.
     #[prop(into)]
     blocked: Signal<bool>,
+    /// `data-kb-action`, a stable name for browser tests, where the label alone is ambiguous.
+    #[prop(optional)]
+    action: Option<&'static str>,
 ) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
     view! {
-        <button type="submit" class="kb-button" disabled=move || blocked.get() aria-busy=move || busy.get().then_some("true")>
+        <button type="submit" class="kb-button" data-kb-action=action disabled=move || blocked.get() aria-busy=move || busy.get().then_some("true")>
             {move || if busy.get() {
                 Either::Left(view! { <span class="kb-spinner kb-spinner-small" aria-hidden="true"></span>{t(lang, T::Sending)} })
             } else {

@@ -1,4 +1,5 @@
-//! Sign-in by phone number and password, with the ways to register or recover a password.
+//! Sign-in by phone number and password, or through Госуслуги (ESIA) where the organisation
+//! offers it, with the ways to register or recover a password.
 
 use kabinet_api::auth::LoginRequest;
 use leptos::prelude::*;
@@ -6,8 +7,8 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::components::{
-    form_alert::FormAlert, password_field::PasswordField, screen_heading::ScreenHeading, submit_button::SubmitButton,
-    text_field::TextField,
+    esia_button::EsiaButton, form_alert::FormAlert, password_field::PasswordField, screen_heading::ScreenHeading,
+    submit_button::SubmitButton, text_field::TextField,
 };
 use crate::form::{self, FormState, PASSWORD_CODES, PHONE_CODES};
 use crate::i18n::{t, T};
@@ -15,6 +16,8 @@ use crate::nav::{Nav, Screen};
 use crate::WidgetConfig;
 
 const ERROR_ID: &str = "kb-login-error";
+const ESIA_ERROR_ID: &str = "kb-login-esia-error";
+const ESIA_HINT_ID: &str = "kb-login-esia-hint";
 
 #[component]
 pub fn Login() -> impl IntoView {
@@ -26,6 +29,15 @@ pub fn Login() -> impl IntoView {
     let phone = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let form = FormState::new();
+    // Offered only where the shim says so; until it has answered (or if it cannot), the button
+    // is simply not there, since the phone and password work without it.
+    let esia_offered = LocalResource::new({
+        let config = config.clone();
+        move || {
+            let config = config.clone();
+            async move { api::esia_availability(&config).await.is_ok_and(|a| a.enabled) }
+        }
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -69,6 +81,13 @@ pub fn Login() -> impl IntoView {
                     <SubmitButton label=T::LoginSubmit busy=form.busy blocked=form.blocked()/>
                 </div>
             </form>
+            <Show when=move || esia_offered.get() == Some(true)>
+                <div class="kb-esia">
+                    <p class="kb-or">{t(lang, T::EsiaOr)}</p>
+                    <EsiaButton label=T::EsiaLogin action="esia-login" error_id=ESIA_ERROR_ID hint_id=ESIA_HINT_ID/>
+                    <p class="kb-hint" id=ESIA_HINT_ID>{t(lang, T::EsiaLoginHint)}</p>
+                </div>
+            </Show>
             <p class="kb-hint kb-first-time">{t(lang, T::NoAccountYet)}</p>
             <div class="kb-links">
                 <button type="button" class="kb-linkbutton" on:click=move |_| nav.go(Screen::Register)>{t(lang, T::ToRegister)}</button>

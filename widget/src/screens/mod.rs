@@ -5,6 +5,7 @@ pub mod change_password;
 pub mod change_phone;
 pub mod contract_list;
 pub mod contributions;
+pub mod esia_return;
 pub mod home;
 pub mod loan;
 pub mod loans;

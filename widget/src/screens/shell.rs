@@ -8,10 +8,10 @@ use crate::components::{contacts::Contacts, org_footer::OrgFooter};
 use crate::nav::{Nav, PaymentRef, Screen};
 use crate::payment_return;
 use crate::screens::{
-    applications::ApplicationsScreen, contributions::Contributions, home::Home, loan::Loan, loans::Loans, login::Login,
-    message::Message, messages::Messages, new_application::NewApplication, pay::Pay, payment::PaymentScreen,
-    payments::Payments, profile::Profile, register::Register, reset::Reset, saving::Saving, savings::Savings,
-    signature::SignatureScreen, signatures::Signatures,
+    applications::ApplicationsScreen, contributions::Contributions, esia_return::EsiaReturn, home::Home, loan::Loan,
+    loans::Loans, login::Login, message::Message, messages::Messages, new_application::NewApplication, pay::Pay,
+    payment::PaymentScreen, payments::Payments, profile::Profile, register::Register, reset::Reset, saving::Saving,
+    savings::Savings, signature::SignatureScreen, signatures::Signatures,
 };
 use crate::WidgetConfig;
 
@@ -21,7 +21,8 @@ pub fn Shell(org: OrgInfo, session: Option<SessionInfo>) -> impl IntoView {
     provide_context(org);
     // Back from the bank: the payment the return address names or, without one (the browser's
     // «Назад», a bank that dropped the parameter), the one this tab started a moment ago.
-    let returned = expect_context::<WidgetConfig>()
+    let config = expect_context::<WidgetConfig>();
+    let returned = config
         .return_payment
         .map(|id| {
             let number = payment_return::remembered_number(&id);
@@ -29,7 +30,7 @@ pub fn Shell(org: OrgInfo, session: Option<SessionInfo>) -> impl IntoView {
         })
         .or_else(|| payment_return::remembered().map(|(id, number)| (id, Some(number))))
         .map(|(id, number)| PaymentRef { id, number: number.filter(|n| !n.is_empty()), back: Screen::Home });
-    let nav = Nav::new(session, returned);
+    let nav = Nav::new(session, returned, config.esia_return);
     provide_context(nav);
     view! {
         <p class="kb-org">{name}</p>
@@ -37,6 +38,7 @@ pub fn Shell(org: OrgInfo, session: Option<SessionInfo>) -> impl IntoView {
             Screen::Login => view! { <Login/><Contacts/> }.into_any(),
             Screen::Register => view! { <Register/><Contacts/> }.into_any(),
             Screen::Reset => view! { <Reset/><Contacts/> }.into_any(),
+            Screen::EsiaReturn => view! { <EsiaReturn/><Contacts/> }.into_any(),
             Screen::Home => view! { <Home/> }.into_any(),
             Screen::Profile => view! { <Profile/> }.into_any(),
             Screen::Loans => view! { <Loans/> }.into_any(),

@@ -402,10 +402,10 @@ impl EsiaSimulator {
         })
     }
 
-    /// A v3/te request: the token response, or the error answer.
-    fn exchange(&self, req: &Params) -> Result<Value, Response> {
+    /// A v3/te request: the token response, or the error and its HTTP status.
+    fn exchange(&self, req: &Params) -> Result<Value, (StatusCode, EsiaError)> {
         let settings = &self.shared.settings;
-        let bad = |e: EsiaError| e.json(StatusCode::BAD_REQUEST);
+        let bad = |e: EsiaError| (StatusCode::BAD_REQUEST, e);
         if let Some(name) = req.duplicates.first() {
             return Err(bad(EsiaError::bad_value(name)));
         }
@@ -434,8 +434,7 @@ impl EsiaSimulator {
         }
         let state_uuid = parse_uuid(state).ok_or_else(|| bad(EsiaError::bad_value("state")))?;
         self.check_timestamp(timestamp).map_err(bad)?;
-        self.check_secret(secret, &format!("{client_id}{scope}{timestamp}{state}{redirect_uri}{code}"))
-            .map_err(bad)?;
+        self.check_secret(secret, &format!("{client_id}{scope}{timestamp}{state}{redirect_uri}{code}")).map_err(bad)?;
 
         let now = self.now();
         let issued = {
@@ -465,7 +464,7 @@ impl EsiaSimulator {
                 Some(Failure::ServerError) => {
                     issued.failure = None;
                     s.codes.insert(code.to_owned(), issued);
-                    return Err(EsiaError::server().json(StatusCode::INTERNAL_SERVER_ERROR));
+                    return Err((StatusCode::INTERNAL_SERVER_ERROR, EsiaError::server()));
                 }
                 Some(Failure::ExpireCode) => return Err(bad(EsiaError::code())),
                 _ => issued,
@@ -508,11 +507,8 @@ impl EsiaSimulator {
     /// A compact JWS, RS256 with the simulator's key; `corrupt` breaks the signature.
     fn sign_jwt(&self, claims: &Value, corrupt: bool) -> String {
         let header = json!({"alg": "RS256", "typ": "JWT", "kid": TOKEN_KEY_ID});
-        let input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
+        let input =
+            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
         let mut signature = self.shared.key.sign(input.as_bytes()).to_vec();
         if corrupt {
             let middle = signature.len() / 2;
@@ -524,7 +520,7 @@ impl EsiaSimulator {
     }
 
     /// The person an `/rs` call may read: the bearer's own, while its token lasts.
-    fn authorised(&self, headers: &HeaderMap, oid: &str) -> Result<&'static DemoPerson, Response> {
+    fn authorised(&self, headers: &HeaderMap, oid: &str) -> Result<&'static DemoPerson, RsRefusal> {
         let token = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -537,20 +533,37 @@ impl EsiaSimulator {
             token.and_then(|t| s.grants.get(t)).filter(|g| g.expires > now).map(|g| g.oid)
         };
         let Some(grant_oid) = grant_oid else {
-            return Err((
+            return Err(RsRefusal::Unauthorized);
+        };
+        oid.parse::<u64>().ok().filter(|o| *o == grant_oid).and_then(person).ok_or(RsRefusal::Forbidden)
+    }
+}
+
+/// Why an `/rs` call is refused. ESIA's own bodies here are not documented in the fact sheet,
+/// so the answers use RFC 6750's error names rather than invented ESIA codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RsRefusal {
+    /// No token, an unknown one or an expired one.
+    Unauthorized,
+    /// A valid token of another person.
+    Forbidden,
+}
+
+impl IntoResponse for RsRefusal {
+    fn into_response(self) -> Response {
+        match self {
+            RsRefusal::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
-                Json(json!({"code": "ESIA-004001", "message": "Маркер доступа отсутствует, недействителен или истёк"})),
+                Json(json!({"error": "invalid_token", "error_description": "Маркер доступа отсутствует, недействителен или истёк"})),
             )
-                .into_response());
-        };
-        match oid.parse::<u64>().ok().filter(|o| *o == grant_oid).and_then(person) {
-            Some(p) => Ok(p),
-            None => Err((
+                .into_response(),
+            RsRefusal::Forbidden => (
                 StatusCode::FORBIDDEN,
-                Json(json!({"code": "ESIA-004003", "message": "Маркер доступа выдан для другого пользователя"})),
+                [(header::WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\"")],
+                Json(json!({"error": "insufficient_scope", "error_description": "Маркер доступа выдан для другого пользователя"})),
             )
-                .into_response()),
+                .into_response(),
         }
     }
 }
@@ -593,7 +606,8 @@ fn parse_uuid(s: &str) -> Option<Uuid> {
 }
 
 fn same_scope(a: &str, b: &str) -> bool {
-    let set = |s: &str| s.split(' ').filter(|x| !x.is_empty()).map(str::to_owned).collect::<std::collections::BTreeSet<_>>();
+    let set =
+        |s: &str| s.split(' ').filter(|x| !x.is_empty()).map(str::to_owned).collect::<std::collections::BTreeSet<_>>();
     set(a) == set(b)
 }
 
@@ -680,7 +694,11 @@ impl EsiaError {
         Self::new("unsupported_response_type", "007012", "Тип ответа не поддерживается сервисом авторизации")
     }
     fn grant_type() -> EsiaError {
-        Self::new("unsupported_grant_type", "007009", "Сервис авторизации не поддерживает этот способ получения маркера")
+        Self::new(
+            "unsupported_grant_type",
+            "007009",
+            "Сервис авторизации не поддерживает этот способ получения маркера",
+        )
     }
     fn denied() -> EsiaError {
         Self::new("access_denied", "007004", "Владелец ресурса или сервис авторизации отклонил запрос")
@@ -809,8 +827,10 @@ async fn token(State(sim): State<EsiaSimulator>, headers: HeaderMap, body: Bytes
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
     let req = Params::parse(if is_form { &body } else { &[] });
     match sim.exchange(&req) {
-        Ok(tokens) => ([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(tokens)).into_response(),
-        Err(response) => response,
+        Ok(tokens) => {
+            ([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(tokens)).into_response()
+        }
+        Err((status, e)) => e.json(status),
     }
 }
 
@@ -842,7 +862,7 @@ fn status(verified: bool) -> &'static str {
 async fn person_info(State(sim): State<EsiaSimulator>, Path(oid): Path<String>, headers: HeaderMap) -> Response {
     let p = match sim.authorised(&headers, &oid) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     Json(json!({
         "stateFacts": ["EntityRoot"],
@@ -870,7 +890,7 @@ async fn person_docs(
 ) -> Response {
     let p = match sim.authorised(&headers, &oid) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let d = &p.passport;
     let passport = json!({
@@ -896,7 +916,7 @@ async fn person_contacts(
 ) -> Response {
     let p = match sim.authorised(&headers, &oid) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let contacts = vec![
         json!({"stateFacts": ["Identifiable"], "id": p.oid * 10 + 2, "type": "MBT", "vrfStu": status(p.mobile_verified), "value": p.mobile}),
