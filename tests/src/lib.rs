@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod client;
 pub mod env;
+pub mod esia;
 pub mod faulty;
 
 use std::path::PathBuf;

@@ -7,7 +7,8 @@
 //! time from the bank's callback to the change being visible to an open widget (its long
 //! poll answering «оплачен», then the posted balance), with the shim's own share of it; and
 //! signing a document by SMS code (the stamp's share of it, the stamp's size, the evidence
-//! package).
+//! package); and a sign-in through the simulated ESIA against a password login, with the
+//! callback's share (code exchange, id_token check, person data, accounting lookup).
 
 use std::time::{Duration, Instant};
 
@@ -42,6 +43,9 @@ async fn main() {
     }
     if run("signing") {
         signing().await;
+    }
+    if run("esia") {
+        esia().await;
     }
     if run("first-screen") {
         first_screen().await;
@@ -558,6 +562,67 @@ async fn signing() {
         zip.len()
     );
     shim.stop().await;
+}
+
+async fn esia() {
+    use kabinet_tests::env::{Env, MARIA, MARIA_PHONE};
+    use kabinet_tests::esia::{EsiaBrowser, MARIA_OID};
+    const N: usize = 20;
+    let env = Env::start(Db::Sqlite, |c| {
+        // Limits opened wide: this measures work, not policy.
+        c.auth.login_free_failures = 1_000_000;
+    })
+    .await;
+    env.register(MARIA, MARIA_PHONE).await;
+    // Linked once (with the cabinet's password), then timed.
+    let mut b = EsiaBrowser::new(&env);
+    assert_eq!(b.trip(MARIA_OID).await.status, 200);
+    assert_eq!(b.api("/auth/esia/link", json!({"password": PASSWORD})).await.status, 200);
+    let (mut trip, mut start, mut callback, mut login) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..N {
+        // Well under the per-address start limit: a new minute of the test clock every 10.
+        if i % 10 == 9 {
+            env.advance(601);
+        }
+        let mut b = EsiaBrowser::new(&env);
+        let t = Instant::now();
+        let url = b.start().await;
+        start.push(t.elapsed().as_secs_f64() * 1000.0);
+        let location = b.on_esia_page(&url, Some(MARIA_OID)).await;
+        let c0 = Instant::now();
+        let back = b.callback(&location).await;
+        callback.push(c0.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(back.status, 303);
+        let r = b.outcome().await;
+        trip.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let t = Instant::now();
+        let (_, r) = env.login(MARIA_PHONE, PASSWORD).await;
+        login.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.status, 200);
+    }
+    for v in [&mut trip, &mut start, &mut callback, &mut login] {
+        v.sort_by(f64::total_cmp);
+    }
+    let p50 = |v: &Vec<f64>| percentile(v, 0.5);
+    println!("\nSign-in through ESIA ({N} trips of a linked client, SQLite, ESIA simulator on loopback; debug or release as built)");
+    println!(
+        "  whole trip (start, ESIA page and consent, callback, outcome): p50 {:.0} ms  p99 {:.0} ms",
+        p50(&trip),
+        percentile(&trip, 0.99)
+    );
+    println!("  start (client_secret signed, flow stored): p50 {:.1} ms", p50(&start));
+    println!(
+        "  callback (code exchange, RS256 check, 3 person calls, passport lookup): p50 {:.1} ms = {:.0}% of the trip",
+        p50(&callback),
+        100.0 * p50(&callback) / p50(&trip)
+    );
+    println!(
+        "  password login for comparison: p50 {:.0} ms; the ESIA trip takes {:.2}x a password login",
+        p50(&login),
+        p50(&trip) / p50(&login)
+    );
+    env.shim.stop().await;
 }
 
 /// The simulator's Sber API as the shim's adapter reaches it (loopback).
