@@ -387,6 +387,12 @@ impl Config {
         if let Err(m) = self.esia.validate(self.mode) {
             return bad(m);
         }
+        if self.esia.enabled && self.auth.cookie == CookieLayout::Partitioned {
+            // ESIA sends the browser back to the shim as the top-level page, where a partitioned
+            // cookie is not sent: the trip could not be bound to the browser that started it,
+            // and a login link passed to someone else would sign its sender in as them.
+            return bad("esia.enabled needs auth.cookie = \"first_party\" (the shim on a subdomain of the site)".into());
+        }
         Ok(())
     }
 
@@ -548,6 +554,13 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.to_string().contains("signing key"), "{err}");
+    }
+
+    #[test]
+    fn esia_needs_the_first_party_cookie_layout() {
+        let err = with(&[("auth.cookie", "partitioned".into())]).unwrap_err();
+        assert!(err.to_string().contains("esia.enabled needs auth.cookie"), "{err}");
+        with(&[("auth.cookie", "partitioned".into()), ("esia.enabled", false.into())]).expect("without ESIA it is fine");
     }
 
     #[test]

@@ -218,6 +218,8 @@ impl Stack {
         let mut config = test_config(dir.path(), &db_url, &shim_url, std::slice::from_ref(&site_url));
         if layout == Layout::OtherSite {
             config.auth.cookie = kabinet_shim::config::CookieLayout::Partitioned;
+            // ESIA needs the first-party layout (config refuses it otherwise).
+            config.esia.enabled = false;
         }
         edit(&mut config);
         let shim = TestShim::start(config, shim_l).await;

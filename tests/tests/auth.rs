@@ -612,7 +612,11 @@ async fn sessions_rotate_expire_and_end_on_logout() {
 
 #[tokio::test]
 async fn a_partitioned_layout_sets_a_chips_cookie() {
-    let env = Env::start(Db::Sqlite, |c| c.auth.cookie = CookieLayout::Partitioned).await;
+    let env = Env::start(Db::Sqlite, |c| {
+        c.auth.cookie = CookieLayout::Partitioned;
+        c.esia.enabled = false;
+    })
+    .await;
     let _ = env.register(MARIA, MARIA_PHONE).await;
     let (_, r) = env.login(MARIA_PHONE, PASSWORD).await;
     let cookie = r.header("set-cookie").unwrap();

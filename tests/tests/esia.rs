@@ -142,6 +142,15 @@ async fn people_not_found_by_verified_name_and_passport_get_told_what_to_do() {
     assert_eq!(n.0, 0, "no cabinet opened");
     let events = env.events().await;
     assert!(events.iter().any(|(e, d)| e == "login_failed" && d.contains("ЕСИА") && d.contains("не найден")), "{events:?}");
+    // What ESIA said about these people (names, OIDs) goes a day after their trips end.
+    let flows = || async {
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM esia_flows").fetch_one(env.shim.state.store().pool()).await.unwrap();
+        n.0
+    };
+    assert_eq!(flows().await, 2);
+    env.advance(600 + 86_400 + 1);
+    env.shim.state.auth().prune(env.shim.state.now_secs()).await.unwrap();
+    assert_eq!(flows().await, 0);
 }
 
 #[tokio::test]
@@ -160,6 +169,17 @@ async fn hostile_and_failed_answers_are_refused_and_link_nothing() {
     // …and B's trip is spent: its answer was shown to someone else.
     assert_eq!(victim.callback(&victim_answer).await.status, 400);
     assert_eq!(victim.outcome().await.err(), (409, ErrorCode::EsiaFailed));
+
+    // A login link started by someone else and passed to the client: the client's browser
+    // brings ESIA's answer without the starter's flow cookie. Refused; the starter learns
+    // nothing and can open nothing.
+    let mut starter = Browser::new(&env);
+    let link = starter.start().await;
+    let mut client = Browser::new(&env);
+    let answer = client.on_esia_page(&link, Some(MARIA_OID)).await;
+    assert_eq!(client.callback(&answer).await.status, 400);
+    assert_eq!(starter.outcome().await.err(), (409, ErrorCode::EsiaFailed));
+    assert_eq!(starter.api("/auth/esia/link", json!({"consent_version": CONSENT})).await.err(), (409, ErrorCode::EsiaNotStarted));
 
     // ESIA answering with a state this shim never sent.
     let mut b = Browser::new(&env);

@@ -25,7 +25,9 @@ CREATE TABLE esia_flows (
     subject        TEXT    NOT NULL DEFAULT '',
     full_name      TEXT    NOT NULL DEFAULT '',
     client_id      TEXT    NOT NULL DEFAULT '',
-    finished_at    BIGINT
+    finished_at    BIGINT,
+    -- 1 once a replay of this trip's answer has been journaled (once is enough)
+    replay_seen    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX esia_flows_expires ON esia_flows (expires_at);
 

@@ -112,8 +112,6 @@ impl Auth {
     pub async fn esia_start(&self, return_to: &url::Url, caller: &Caller, now: i64) -> Result<(String, String), AppError> {
         let esia = self.esia.as_ref().ok_or(ErrorCode::EsiaUnavailable)?;
         let ip = caller.ip.to_string();
-        // Trips a day past their end are of no use to anyone.
-        sqlx::query("DELETE FROM esia_flows WHERE expires_at < $1").bind(now - 86_400).execute(self.store.pool()).await?;
         let recent: i64 = sqlx::query("SELECT COUNT(*) FROM esia_flows WHERE ip = $1 AND created_at > $2")
             .bind(&ip)
             .bind(now - 600)
@@ -158,8 +156,10 @@ impl Auth {
     /// the browser that started the trip.
     pub async fn esia_callback(&self, q: CallbackQuery, flow_token: Option<&str>, caller: &Caller, now: i64) -> Result<CallbackEnd, AppError> {
         let Some(esia) = self.esia.as_ref() else { return Ok(CallbackEnd::Page(ErrorCode::EsiaUnavailable)) };
+        // Anyone can send a GET here: an answer naming no trip of this shim is logged, not
+        // journaled, so it cannot be used to grow the journal without end.
         let Some(state) = q.state.as_deref().filter(|s| uuid::Uuid::parse_str(s).is_ok()) else {
-            self.esia_failure_journal(None, "ответ Госуслуг без state или с неверным state", caller).await?;
+            tracing::warn!(ip = %caller.ip, "ESIA callback without a valid state");
             return Ok(CallbackEnd::Page(ErrorCode::EsiaFailed));
         };
         let claimed = sqlx::query(
@@ -170,17 +170,28 @@ impl Auth {
         .fetch_optional(self.store.pool())
         .await?;
         let Some(row) = claimed else {
-            let known = sqlx::query("SELECT 1 FROM esia_flows WHERE state = $1").bind(state).fetch_optional(self.store.pool()).await?;
-            let why = if known.is_some() { "повторный ответ Госуслуг (state уже использован)" } else { "ответ Госуслуг с неизвестным state" };
-            self.esia_failure_journal(None, why, caller).await?;
+            // A replay of a spent answer is journaled once per trip; an unknown state is logged.
+            let first_replay = sqlx::query("UPDATE esia_flows SET replay_seen = 1 WHERE state = $1 AND replay_seen = 0")
+                .bind(state)
+                .execute(self.store.pool())
+                .await?
+                .rows_affected()
+                == 1;
+            if first_replay {
+                self.esia_failure_journal(None, "повторный ответ Госуслуг (state уже использован)", caller).await?;
+            } else {
+                tracing::warn!(ip = %caller.ip, "ESIA callback with an unknown or replayed state");
+            }
             return Ok(CallbackEnd::Page(ErrorCode::EsiaFailed));
         };
         let (binding, return_to, expires_at): (String, String, i64) = (row.get(0), row.get(1), row.get(2));
         let back = CallbackEnd::Return(kabinet_api::esia::return_address(&return_to));
-        // The flow cookie is sent here when the shim shares the site with the page (the usual
-        // layout); partitioned cookies are not, and then the binding is checked at the outcome.
-        if flow_token.is_some_and(|t| token_hash(t) != binding) {
-            self.esia_fail(state, ErrorCode::EsiaFailed, "ответ Госуслуг пришёл в другой браузер, чем начавший вход", caller).await?;
+        // Only the browser that started the trip may bring ESIA's answer (config requires the
+        // first-party cookie layout, so the cookie is sent on ESIA's top-level redirect). A
+        // login link started by someone else and passed to the client, or the client's answer
+        // brought by someone else, is refused here, and the trip is spent.
+        if flow_token.is_none_or(|t| token_hash(t) != binding) {
+            self.esia_fail(state, ErrorCode::EsiaFailed, "ответ Госуслуг пришёл не в тот браузер, который начал вход", caller).await?;
             return Ok(CallbackEnd::Page(ErrorCode::EsiaFailed));
         }
         if expires_at <= now {
@@ -395,6 +406,20 @@ impl Auth {
             Err(e) => return Err(e.into()),
         }
         tx.commit().await?;
+        // The link is made: from here nothing undoes it. Its journal row first; should the
+        // session fail to start (accounting down), the next trip through ESIA signs in.
+        self.journal
+            .record(
+                self.entry(EventKind::IdentityLinked, caller)
+                    .client(&user.client_id, &full_name)
+                    .subject(&flow.subject)
+                    .description(format!(
+                        "ЕСИА OID {}; найден в учёте по ФИО и паспорту; {}",
+                        flow.subject,
+                        if opened { "кабинет открыт без пароля" } else { "подтверждено паролем кабинета" }
+                    )),
+            )
+            .await?;
         if opened {
             self.journal
                 .record(
@@ -409,18 +434,6 @@ impl Auth {
                 )
                 .await?;
         }
-        self.journal
-            .record(
-                self.entry(EventKind::IdentityLinked, caller)
-                    .client(&user.client_id, &full_name)
-                    .subject(&flow.subject)
-                    .description(format!(
-                        "ЕСИА OID {}; найден в учёте по ФИО и паспорту; {}",
-                        flow.subject,
-                        if opened { "кабинет открыт без пароля" } else { "подтверждено паролем кабинета" }
-                    )),
-            )
-            .await?;
         self.sign_in(&user, caller, previous_token, KIND, now).await
     }
 

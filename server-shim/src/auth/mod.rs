@@ -120,14 +120,17 @@ impl Auth {
     }
 
     /// Drops what no limit or code check can need any more: code requests older than the
-    /// longest window (a day), codes a day past their expiry, and failure counters that can
-    /// no longer delay anyone. SMS evidence and sessions stay.
+    /// longest window (a day), codes a day past their expiry, failure counters that can no
+    /// longer delay anyone, and ESIA trips a day past their end. SMS evidence and sessions stay.
     pub async fn prune(&self, now: i64) -> Result<u64, sqlx::Error> {
         let day = 86_400;
         let a = sqlx::query("DELETE FROM sms_requests WHERE at < $1").bind(now - day - 60).execute(self.store.pool()).await?;
         let b = sqlx::query("DELETE FROM sms_codes WHERE expires_at < $1").bind(now - day).execute(self.store.pool()).await?;
         let c = self.limits.prune(now).await?;
-        Ok(a.rows_affected() + b.rows_affected() + c)
+        // ESIA trips a day past their end: names, OIDs and addresses of people (clients or
+        // not) are of no use to anyone after that.
+        let d = sqlx::query("DELETE FROM esia_flows WHERE expires_at < $1").bind(now - day).execute(self.store.pool()).await?;
+        Ok(a.rows_affected() + b.rows_affected() + c + d.rows_affected())
     }
 
     pub(crate) fn code_sent(&self) -> CodeSent {

@@ -46,7 +46,7 @@ pub fn EsiaButton(
     });
     on_cleanup(move || restored.remove());
     let press = move |_| {
-        if !form.begin() {
+        if blocked.get_untracked() || !form.begin() {
             return;
         }
         form.sending();
@@ -67,8 +67,10 @@ pub fn EsiaButton(
     let class = if primary { "kb-button kb-button-wide" } else { "kb-button kb-button-secondary kb-button-wide" };
     view! {
         <div class="kb-esia-start">
+            // aria-disabled rather than disabled: a disabled button drops the keyboard focus to
+            // the page, and a refusal would then be announced with the focus lost.
             <button type="button" class=class data-kb-action=action aria-describedby=hint_id
-                disabled=move || blocked.get() aria-busy=move || form.busy.get().then_some("true") on:click=press>
+                aria-disabled=move || blocked.get().then_some("true") aria-busy=move || form.busy.get().then_some("true") on:click=press>
                 {move || if form.busy.get() {
                     Either::Left(view! { <span class="kb-spinner kb-spinner-small" aria-hidden="true"></span>{t(lang, T::EsiaGoing)} })
                 } else {
