@@ -260,7 +260,7 @@ async fn esia_callback(
 fn esia_page(state: &AppState, code: ErrorCode) -> Response {
     let org = state.orgs().lookup();
     let site = org.allowed_origins.first().cloned().unwrap_or_default();
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let esc = crate::http::embed::html_escape;
     let html = format!(
         "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Вход через Госуслуги</title><style>body{{font:18px/1.5 system-ui,sans-serif;margin:0;padding:24px;color:#1b1b1b}}\

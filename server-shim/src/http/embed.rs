@@ -143,6 +143,7 @@ fn set_csp(res: &mut Response, csp: &str) {
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
+/// Text for HTML content or a quoted attribute: the five characters that could end either.
 pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

@@ -959,20 +959,7 @@ fieldset{border:0;padding:0;margin:0}legend{font-weight:600;padding:0}\
 :focus-visible{outline:3px solid #f59e0b;outline-offset:2px}\
 [role=alert]{color:#a40e26;font-weight:600}.sim{color:#4b5563;font-size:.875rem}";
 
-    pub fn escape(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        for c in s.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&#39;"),
-                c => out.push(c),
-            }
-        }
-        out
-    }
+    pub use crate::http::embed::html_escape as escape;
 
     fn html(status: StatusCode, title: &str, body: &str) -> Response {
         let doc = format!(

@@ -76,20 +76,7 @@ pub(super) fn rubles(amount: Kopecks) -> String {
     format!("{sign}{grouped},{:02}", a % 100)
 }
 
-pub(super) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(super) use crate::http::embed::html_escape as escape;
 
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1b1d21}\
 main{max-width:26rem;margin:2rem auto;background:#fff;padding:1.5rem;border-radius:.75rem}\
