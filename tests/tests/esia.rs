@@ -199,6 +199,25 @@ async fn hostile_and_failed_answers_are_refused_and_link_nothing() {
     sim(&env).fail_next(Failure::WrongAudience);
     assert_eq!(b.trip(MARIA_OID).await.err(), (409, ErrorCode::EsiaFailed));
 
+    // A token naming another trip's nonce.
+    let mut b = Browser::new(&env);
+    sim(&env).fail_next(Failure::WrongNonce);
+    assert_eq!(b.trip(MARIA_OID).await.err(), (409, ErrorCode::EsiaFailed));
+
+    // A code issued for one trip, brought to another trip's callback by that trip's own
+    // browser (cookie and state right): the code's PKCE verifier is the other trip's, so ESIA
+    // refuses the exchange.
+    let mut first = Browser::new(&env);
+    let mut second = Browser::new(&env);
+    let first_url = first.start().await;
+    let first_answer = first.on_esia_page(&first_url, Some(MARIA_OID)).await;
+    let second_url = second.start().await;
+    let second_state = url::Url::parse(&second_url).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let code = url::Url::parse(&first_answer).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let moved = format!("{}/api/v1/auth/esia/callback?code={code}&state={second_state}", env.shim.url);
+    assert_eq!(second.callback(&moved).await.status, 303);
+    assert_eq!(second.outcome().await.err(), (409, ErrorCode::EsiaFailed));
+
     // A token whose signature does not verify.
     let mut b = Browser::new(&env);
     sim(&env).fail_next(Failure::BadTokenSignature);

@@ -12,6 +12,11 @@ CREATE INDEX ledger_clients_passport ON ledger_clients (passport);
 CREATE TABLE esia_flows (
     state          TEXT    PRIMARY KEY,
     binding_hash   TEXT    NOT NULL UNIQUE,
+    -- Sent to ESIA with the trip: the OpenID nonce (checked in the id_token when ESIA echoes
+    -- it) and the PKCE code_verifier (its S256 challenge went to v2/ac, the verifier goes with
+    -- the code to v3/te), so a code is of use only to the trip it was issued for.
+    nonce          TEXT    NOT NULL,
+    code_verifier  TEXT    NOT NULL,
     return_to      TEXT    NOT NULL,
     ip             TEXT    NOT NULL,
     created_at     BIGINT  NOT NULL,

@@ -4,9 +4,10 @@
 //!
 //! Why it holds: the `state` sent to ESIA is a fresh UUID, taken once at the callback; the
 //! trip is bound to the browser by a flow cookie whose token only the browser has (the shim
-//! keeps its SHA-256), and only that browser learns the outcome or finishes the link; ESIA's
-//! code is exchanged and its id_token checked by the adapter (`gateways::esia::client`) before
-//! anything is believed; a person is matched only on values ESIA marks verified. Linking an
+//! keeps its SHA-256): ESIA's answer is taken only from that browser, and only it learns the
+//! outcome or finishes the link; the trip's PKCE verifier and nonce stay in the shim, so a
+//! code is of use only to the trip it was issued for; ESIA's code is exchanged and its
+//! id_token checked by the adapter (`gateways::esia::client`) before anything is believed; a person is matched only on values ESIA marks verified. Linking an
 //! existing cabinet that has a password needs that password too (A24: both factors), so a
 //! stolen Gosuslugi account alone cannot take over a cabinet that was never linked to it.
 
@@ -123,15 +124,19 @@ impl Auth {
         }
         let state = uuid::Uuid::new_v4().to_string();
         let token = new_token();
-        let url = esia.authorize_url(&state).await.map_err(|e| {
+        let (nonce, verifier) = (new_token(), new_token());
+        let url = esia.authorize_url(&state, Some(&nonce), Some(&verifier)).await.map_err(|e| {
             tracing::warn!(error = %e, "ESIA login address could not be made");
             AppError::Client(ErrorCode::EsiaUnavailable)
         })?;
         sqlx::query(
-            "INSERT INTO esia_flows (state, binding_hash, return_to, ip, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO esia_flows (state, binding_hash, nonce, code_verifier, return_to, ip, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&state)
         .bind(token_hash(&token))
+        .bind(&nonce)
+        .bind(&verifier)
         .bind(return_to.as_str())
         .bind(&ip)
         .bind(now)
@@ -163,7 +168,8 @@ impl Auth {
             return Ok(CallbackEnd::Page(ErrorCode::EsiaFailed));
         };
         let claimed = sqlx::query(
-            "UPDATE esia_flows SET answered_at = $2 WHERE state = $1 AND answered_at IS NULL RETURNING binding_hash, return_to, expires_at",
+            "UPDATE esia_flows SET answered_at = $2 WHERE state = $1 AND answered_at IS NULL \
+             RETURNING binding_hash, return_to, expires_at, nonce, code_verifier",
         )
         .bind(state)
         .bind(now)
@@ -185,6 +191,7 @@ impl Auth {
             return Ok(CallbackEnd::Page(ErrorCode::EsiaFailed));
         };
         let (binding, return_to, expires_at): (String, String, i64) = (row.get(0), row.get(1), row.get(2));
+        let (nonce, verifier): (String, String) = (row.get(3), row.get(4));
         let back = CallbackEnd::Return(kabinet_api::esia::return_address(&return_to));
         // Only the browser that started the trip may bring ESIA's answer (config requires the
         // first-party cookie layout, so the cookie is sent on ESIA's top-level redirect). A
@@ -207,7 +214,7 @@ impl Auth {
             self.esia_fail(state, ErrorCode::EsiaFailed, "ответ Госуслуг без кода авторизации", caller).await?;
             return Ok(back);
         };
-        let person = match esia.exchange(code, None).await {
+        let person = match esia.exchange(code, Some(&nonce), Some(&verifier)).await {
             Ok(login) => esia.person(&login).await,
             Err(e) => Err(e),
         };

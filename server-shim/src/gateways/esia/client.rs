@@ -162,6 +162,13 @@ fn esia_code(text: &str) -> Option<String> {
     })
 }
 
+/// RFC 7636's S256 `code_challenge`: base64url without padding of SHA-256 of the verifier.
+pub fn pkce_challenge(code_verifier: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(code_verifier.as_bytes()))
+}
+
 /// `yyyy.MM.dd HH:mm:ss ±hhmm` of `at` in its own offset.
 pub fn timestamp(at: time::OffsetDateTime) -> String {
     let format = time::macros::format_description!(
@@ -212,8 +219,10 @@ impl EsiaClient {
     }
 
     /// The v2/ac address for the browser: client_id, client_secret, redirect_uri, scope,
-    /// response_type=code, state, timestamp, access_type=online, client_certificate_hash.
-    pub async fn authorize_url(&self, state: &str) -> Result<String, EsiaError> {
+    /// response_type=code, state, timestamp, access_type=online, client_certificate_hash, and
+    /// the trip's `nonce` and PKCE `code_challenge` (S256) when given. The secret's string is
+    /// the documented one whether or not they are sent.
+    pub async fn authorize_url(&self, state: &str, nonce: Option<&str>, code_verifier: Option<&str>) -> Result<String, EsiaError> {
         let s = &self.settings;
         let timestamp = timestamp(self.clock.now());
         let input = ac_secret_input(&s.client_id, &s.scope, &timestamp, state, &s.redirect_uri);
@@ -229,20 +238,27 @@ impl EsiaClient {
             .append_pair("timestamp", &timestamp)
             .append_pair("access_type", "online")
             .append_pair("client_certificate_hash", self.signer.certificate_hash());
+        if let Some(nonce) = nonce {
+            url.query_pairs_mut().append_pair("nonce", nonce);
+        }
+        if let Some(verifier) = code_verifier {
+            url.query_pairs_mut().append_pair("code_challenge", &pkce_challenge(verifier)).append_pair("code_challenge_method", "S256");
+        }
         Ok(url.into())
     }
 
-    /// POST /aas/oauth2/v3/te with a new state and timestamp, then the returned state and the
-    /// id_token are checked. `expected_nonce`: when Some, the id_token's nonce must equal it;
-    /// when None, a nonce in the token is ignored (ESIA does not require nonce).
-    pub async fn exchange(&self, code: &str, expected_nonce: Option<&str>) -> Result<EsiaLogin, EsiaError> {
+    /// POST /aas/oauth2/v3/te with a new state and timestamp (and the trip's PKCE
+    /// `code_verifier` when its challenge was sent), then the returned state and the id_token
+    /// are checked. `expected_nonce`: a nonce in the token must equal it; a token without one
+    /// is accepted (ESIA no longer requires nonce, so it may not echo it).
+    pub async fn exchange(&self, code: &str, expected_nonce: Option<&str>, code_verifier: Option<&str>) -> Result<EsiaLogin, EsiaError> {
         let s = &self.settings;
         // ESIA wants a state of its own for the exchange, not the one of the browser's trip.
         let state = uuid::Uuid::new_v4().to_string();
         let timestamp = timestamp(self.clock.now());
         let input = te_secret_input(&s.client_id, &s.scope, &timestamp, &state, &s.redirect_uri, code);
         let secret = self.client_secret(&input).await?;
-        let form = [
+        let mut form = vec![
             ("client_id", s.client_id.as_str()),
             ("code", code),
             ("grant_type", "authorization_code"),
@@ -254,6 +270,9 @@ impl EsiaClient {
             ("token_type", "Bearer"),
             ("client_certificate_hash", self.signer.certificate_hash()),
         ];
+        if let Some(verifier) = code_verifier {
+            form.push(("code_verifier", verifier));
+        }
         let url = endpoint(&s.api_base, &["aas", "oauth2", "v3", "te"])?;
         let request = self.http.post(url).timeout(REQUEST_TIMEOUT).form(&form);
         let (status, body) = send(request, "v3/te").await?;
@@ -458,8 +477,12 @@ impl EsiaClient {
         if subject(&claims).is_none() {
             return Err(bad("no sub"));
         }
-        if expected_nonce.is_some_and(|expected| claims.get("nonce").and_then(Value::as_str) != Some(expected)) {
-            return Err(bad("another nonce"));
+        // Checked only when present: a token naming another trip's nonce is refused; one
+        // naming none is not (ESIA's operator advised dropping nonce in 2022).
+        if let (Some(expected), Some(nonce)) = (expected_nonce, claims.get("nonce")) {
+            if nonce.as_str() != Some(expected) {
+                return Err(bad("another nonce"));
+            }
         }
         Ok(claims)
     }
@@ -582,6 +605,29 @@ mod tests {
     }
 
     #[test]
+    fn pkce_challenge_is_rfc_7636_s256() {
+        // RFC 7636, Appendix B.
+        assert_eq!(pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    }
+
+    #[tokio::test]
+    async fn nonce_and_code_challenge_follow_the_documented_parameters() {
+        let esia = client("http://127.0.0.1:9", sim_check(), SecretEncoding::Base64url);
+        let address = esia.authorize_url(STATE, Some("n-1"), Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).await.unwrap();
+        let url = url::Url::parse(&address).unwrap();
+        let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+        assert_eq!(q["nonce"], "n-1");
+        assert_eq!(q["code_challenge"], "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(q["code_challenge_method"], "S256");
+        // The secret covers the documented five values only.
+        use base64::engine::general_purpose::URL_SAFE;
+        let raw = URL_SAFE.decode(&q["client_secret"]).unwrap();
+        let signature = ed25519_dalek::Signature::from_slice(&raw).unwrap();
+        let signed = format!("KABINET_DEMO{SCOPE}2026.12.01 14:05:09 +0300{STATE}{REDIRECT}");
+        DemoSigner::verifying_key().verify(signed.as_bytes(), &signature).unwrap();
+    }
+
+    #[test]
     fn timestamp_keeps_the_offset_of_its_time() {
         assert_eq!(timestamp(datetime!(2026-12-01 14:05:09 +03:00)), "2026.12.01 14:05:09 +0300");
         assert_eq!(timestamp(datetime!(2026-01-02 03:04:05 UTC)), "2026.01.02 03:04:05 +0000");
@@ -696,7 +742,7 @@ mod tests {
     async fn authorize_url_carries_the_signed_parameters() {
         for encoding in [SecretEncoding::Base64url, SecretEncoding::Base64urlNopad, SecretEncoding::Base64] {
             let esia = client("http://127.0.0.1:9", sim_check(), encoding);
-            let address = esia.authorize_url(STATE).await.unwrap();
+            let address = esia.authorize_url(STATE, None, None).await.unwrap();
             let url = url::Url::parse(&address).unwrap();
             assert_eq!(url.origin().ascii_serialization(), "https://esia-portal1.test.gosuslugi.ru");
             assert_eq!(url.path(), "/aas/oauth2/v2/ac");
@@ -736,14 +782,16 @@ mod tests {
         let claims = esia.verify_id_token(&mint(&rs256(), &good_claims()), Some("n-1")).await.unwrap();
         assert_eq!(subject(&claims).as_deref(), Some("1000404446"));
         // ESIA does not send a nonce any more; none expected, none required.
-        let no_nonce = good_claims()
+        let no_nonce: serde_json::Map<String, Value> = good_claims()
             .as_object()
             .unwrap()
             .iter()
             .filter(|(k, _)| *k != "nonce")
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        esia.verify_id_token(&mint(&rs256(), &Value::Object(no_nonce)), None).await.unwrap();
+        esia.verify_id_token(&mint(&rs256(), &Value::Object(no_nonce.clone())), None).await.unwrap();
+        // A nonce was sent, ESIA echoed none: accepted (checked only when present).
+        esia.verify_id_token(&mint(&rs256(), &Value::Object(no_nonce)), Some("n-1")).await.unwrap();
         esia.verify_id_token(&mint(&rs256(), &with(good_claims(), "aud", json!(["X", DEMO_CLIENT_ID]))), None)
             .await
             .unwrap();
@@ -863,6 +911,9 @@ mod tests {
                 return refuse(&format!("{name} = {:?}", field(name)));
             }
         }
+        if form.get("code_verifier").is_some_and(|v| v != "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") {
+            return refuse("another code_verifier");
+        }
         let state = field("state");
         if uuid::Uuid::parse_str(state).map(|u| u.get_version_num()) != Ok(4) {
             return refuse("state is not a UUID v4");
@@ -936,16 +987,19 @@ mod tests {
     async fn exchange_and_person_against_a_fake_esia() {
         let (root, fake) = fake_esia().await;
         let esia = client(&root, sim_check(), SecretEncoding::Base64url);
-        esia.authorize_url(STATE).await.unwrap();
+        esia.authorize_url(STATE, None, None).await.unwrap();
 
-        let login = esia.exchange("eyJ2ZXIi", Some("n-1")).await.unwrap();
+        let login = esia.exchange("eyJ2ZXIi", Some("n-1"), None).await.unwrap();
         assert_eq!(login.oid, "1000404446");
         assert_eq!(login.access_token.expose_secret(), "at-123");
         assert_eq!(login.claims["iss"], ISSUER_TEST);
-        let again = esia.exchange("eyJ2ZXIi", None).await.unwrap();
+        let again = esia.exchange("eyJ2ZXIi", None, None).await.unwrap();
+        // With PKCE the verifier goes with the code (the fake refuses any other verifier).
+        esia.exchange("eyJ2ZXIi", Some("n-1"), Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).await.unwrap();
+        assert!(esia.exchange("eyJ2ZXIi", None, Some("not-the-verifier")).await.is_err());
         {
             let fake = fake.lock().unwrap();
-            assert_eq!(fake.te_states.len(), 2);
+            assert_eq!(fake.te_states.len(), 3);
             assert!(fake.te_states.iter().all(|s| s != STATE));
             assert_ne!(fake.te_states[0], fake.te_states[1]);
         }
@@ -966,17 +1020,17 @@ mod tests {
         assert!(matches!(esia.person(&stranger).await, Err(EsiaError::Refused { code, .. }) if code == "HTTP 401"));
 
         fake.lock().unwrap().sub = 2;
-        let unverified = esia.exchange("eyJ2ZXIi", None).await.unwrap();
+        let unverified = esia.exchange("eyJ2ZXIi", None, None).await.unwrap();
         let person = esia.person(&unverified).await.unwrap();
         assert_eq!((person.trusted, person.passport, person.mobile), (false, None, None));
 
         for (mode, expect) in [("expired", "CodeExpired"), ("other_state", "StateMismatch"), ("down", "Unavailable")] {
             fake.lock().unwrap().mode = mode;
-            let got = esia.exchange("eyJ2ZXIi", None).await.unwrap_err();
+            let got = esia.exchange("eyJ2ZXIi", None, None).await.unwrap_err();
             assert!(format!("{got:?}").starts_with(expect), "{mode}: {got:?}");
         }
         fake.lock().unwrap().mode = "ok";
-        match esia.exchange("other-code", None).await {
+        match esia.exchange("other-code", None, None).await {
             Err(EsiaError::Refused { code, description }) => {
                 assert_eq!(code, "ESIA-007053");
                 assert!(description.contains("code"), "{description}");
@@ -986,6 +1040,6 @@ mod tests {
 
         // Nobody listening at all.
         let nowhere = client("http://127.0.0.1:9", sim_check(), SecretEncoding::Base64url);
-        assert!(matches!(nowhere.exchange("eyJ2ZXIi", None).await, Err(EsiaError::Unavailable(_))));
+        assert!(matches!(nowhere.exchange("eyJ2ZXIi", None, None).await, Err(EsiaError::Unavailable(_))));
     }
 }

@@ -85,6 +85,8 @@ pub enum Failure {
     BadTokenSignature,
     /// The next code's v3/te answers HTTP 500 (once; the code stays usable).
     ServerError,
+    /// The next id_token carries another trip's `nonce`.
+    WrongNonce,
 }
 
 /// A person of the simulated ESIA, with what `/rs/prns` reports about them.
@@ -240,6 +242,10 @@ struct Pending {
     redirect_uri: String,
     scope: String,
     state: String,
+    /// OpenID Connect `nonce`, echoed into the id_token.
+    nonce: Option<String>,
+    /// PKCE (RFC 7636, S256 only): the challenge the exchange's verifier must answer.
+    code_challenge: Option<String>,
     created: OffsetDateTime,
 }
 
@@ -249,6 +255,8 @@ struct IssuedCode {
     redirect_uri: String,
     scope: String,
     ac_state: Uuid,
+    nonce: Option<String>,
+    code_challenge: Option<String>,
     issued_at: OffsetDateTime,
     /// A token-phase failure scripted for this login.
     failure: Option<Failure>,
@@ -392,12 +400,22 @@ impl EsiaSimulator {
             }
         }
         parse_uuid(state).ok_or_else(|| EsiaError::bad_value("state"))?;
+        let code_challenge = match (req.optional("code_challenge"), req.optional("code_challenge_method")) {
+            (None, None) => None,
+            // S256 only, and a challenge of its shape (43 base64url characters).
+            (Some(c), Some("S256")) if c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+                Some(c.to_owned())
+            }
+            _ => return Err(EsiaError::pkce_challenge()),
+        };
         self.check_timestamp(timestamp)?;
         self.check_secret(secret, &format!("{client_id}{scope}{timestamp}{state}{redirect_uri}"))?;
         Ok(Pending {
             redirect_uri: redirect_uri.to_owned(),
             scope: scope.to_owned(),
             state: state.to_owned(),
+            nonce: req.optional("nonce").map(str::to_owned),
+            code_challenge,
             created: self.now(),
         })
     }
@@ -449,6 +467,17 @@ impl EsiaSimulator {
             if now >= issued.issued_at + CODE_LIFETIME {
                 return Err(bad(EsiaError::code()));
             }
+            // PKCE: a code issued with a challenge goes only with the verifier that answers it,
+            // and is spent by a wrong one (a stolen code is tried once at most).
+            if let Some(challenge) = &issued.code_challenge {
+                let answered = req.optional("code_verifier").is_some_and(|v| {
+                    use sha2::Digest as _;
+                    URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(v.as_bytes())) == *challenge
+                });
+                if !answered {
+                    return Err(bad(EsiaError::pkce_verifier()));
+                }
+            }
             let refusal = if state_uuid == issued.ac_state {
                 Some(EsiaError::state_reused())
             } else if !same_scope(&issued.scope, scope) {
@@ -486,6 +515,14 @@ impl EsiaSimulator {
             "auth_time": issued.issued_at.unix_timestamp(),
             "urn:esia:sid": random_token(16),
         });
+        let mut claims = claims;
+        let nonce = match issued.failure {
+            Some(Failure::WrongNonce) => Some("another-trips-nonce".to_owned()),
+            _ => issued.nonce.clone(),
+        };
+        if let Some(nonce) = nonce {
+            claims["nonce"] = Value::String(nonce);
+        }
         let id_token = self.sign_jwt(&claims, issued.failure == Some(Failure::BadTokenSignature));
         let access_token = random_token(32);
         {
@@ -700,6 +737,12 @@ impl EsiaError {
             "Сервис авторизации не поддерживает этот способ получения маркера",
         )
     }
+    fn pkce_challenge() -> EsiaError {
+        Self::new("invalid_request", "007039", "Неверные параметры code_challenge или code_challenge_method")
+    }
+    fn pkce_verifier() -> EsiaError {
+        Self::new("invalid_grant", "007040", "code_verifier не соответствует code_challenge")
+    }
     fn denied() -> EsiaError {
         Self::new("access_denied", "007004", "Владелец ресурса или сервис авторизации отклонил запрос")
     }
@@ -805,6 +848,8 @@ async fn answer(State(sim): State<EsiaSimulator>, Form(form): Form<HashMap<Strin
         scope: pending.scope,
         // The pending state passed parse_uuid in check_authorize.
         ac_state: parse_uuid(&pending.state).unwrap_or_default(),
+        nonce: pending.nonce.clone(),
+        code_challenge: pending.code_challenge.clone(),
         issued_at: now,
         failure: failure.filter(|f| *f != Failure::WrongState),
     };
@@ -1464,6 +1509,52 @@ mod tests {
 
         let (code, _) = t.login(IVANOVA).await;
         assert!(verified_claims(t.te(&code).await.json()["id_token"].as_str().unwrap()).is_ok(), "no more failures");
+    }
+
+    #[tokio::test]
+    async fn pkce_binds_the_code_to_its_verifier_and_the_nonce_is_echoed() {
+        // RFC 7636, Appendix B.
+        const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        let t = T::new();
+        let login = |extra: Vec<(&'static str, &'static str)>| {
+            let t = &t;
+            async move {
+                let state = Uuid::new_v4().to_string();
+                let mut params = t.ac_params(&state);
+                params.extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+                let page = t.ac(&params).await;
+                assert_eq!(page.status, 200, "{}", page.body);
+                let request = page.body.split("name=\"request\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+                let form = [("request", request.as_str()), ("oid", "1000000001")].map(|(k, v)| (k.to_owned(), v.to_owned()));
+                t.post_form("/aas/oauth2/v2/ac", &form).await.redirect_query()["code"].clone()
+            }
+        };
+        let pkce = vec![("code_challenge", CHALLENGE), ("code_challenge_method", "S256"), ("nonce", "n-42")];
+        // Without the verifier, or with another one: refused, and the code is spent.
+        let code = login(pkce.clone()).await;
+        let r = t.te(&code).await;
+        assert_eq!(esia_code(r.json()["error_description"].as_str().unwrap()), "ESIA-007040");
+        assert!(t.te_with(&code, &Uuid::new_v4().to_string(), |f| f.push(("code_verifier".into(), VERIFIER.into()))).await.body.contains("ESIA-007011"));
+        let code = login(pkce.clone()).await;
+        let wrong = t.te_with(&code, &Uuid::new_v4().to_string(), |f| f.push(("code_verifier".into(), "x".repeat(43)))).await;
+        assert!(wrong.body.contains("ESIA-007040"), "{}", wrong.body);
+        // With it: tokens, and the id_token names the trip's nonce.
+        let code = login(pkce.clone()).await;
+        let ok = t.te_with(&code, &Uuid::new_v4().to_string(), |f| f.push(("code_verifier".into(), VERIFIER.into()))).await;
+        assert_eq!(ok.status, 200, "{}", ok.body);
+        assert_eq!(verified_claims(ok.json()["id_token"].as_str().unwrap()).unwrap()["nonce"], "n-42");
+        // A method other than S256 (plain protects nothing) is refused at v2/ac.
+        let state = Uuid::new_v4().to_string();
+        let mut params = t.ac_params(&state);
+        params.extend([("code_challenge".to_owned(), CHALLENGE.to_owned()), ("code_challenge_method".to_owned(), "plain".to_owned())]);
+        let refused = t.ac(&params).await;
+        assert!(refused.redirect_query()["error_description"].starts_with("ESIA-007039"));
+        // Scripted: another trip's nonce.
+        t.sim.fail_next(Failure::WrongNonce);
+        let code = login(pkce).await;
+        let r = t.te_with(&code, &Uuid::new_v4().to_string(), |f| f.push(("code_verifier".into(), VERIFIER.into()))).await;
+        assert_eq!(verified_claims(r.json()["id_token"].as_str().unwrap()).unwrap()["nonce"], "another-trips-nonce");
     }
 
     #[tokio::test]
