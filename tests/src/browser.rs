@@ -36,15 +36,21 @@ impl Drop for Browser {
 
 impl Browser {
     pub async fn start() -> Browser {
-        Self::start_with(false).await
+        Self::start_with(false, None).await
     }
 
     /// A browser that blocks third-party cookies, as Safari does by default and Chrome can.
     pub async fn start_blocking_third_party_cookies() -> Browser {
-        Self::start_with(true).await
+        Self::start_with(true, None).await
     }
 
-    async fn start_with(block_third_party_cookies: bool) -> Browser {
+    /// A browser whose clock reads in time zone `tz` (an IANA name, e.g. `Etc/GMT+12`), as a
+    /// client far from the organisation sees it.
+    pub async fn start_in_time_zone(tz: &str) -> Browser {
+        Self::start_with(false, Some(tz)).await
+    }
+
+    async fn start_with(block_third_party_cookies: bool, tz: Option<&str>) -> Browser {
         let lock = BROWSER_LOCK.lock().await;
         let chrome = std::env::var("KABINET_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let driver_bin = std::env::var("KABINET_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
@@ -53,7 +59,12 @@ impl Browser {
             l.local_addr().expect("bound").port()
         };
         let profile = tempfile::tempdir().expect("profile dir");
-        let mut driver = Command::new(&driver_bin)
+        let mut command = Command::new(&driver_bin);
+        // Chromium inherits chromedriver's environment, and reads its time zone from TZ.
+        if let Some(tz) = tz {
+            command.env("TZ", tz);
+        }
+        let mut driver = command
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

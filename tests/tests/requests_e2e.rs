@@ -366,3 +366,47 @@ async fn inline_upload() {
 async fn inline_mode_sends_a_file_cross_origin_and_explains_a_refused_one() {
     within(240, inline_upload()).await
 }
+
+/// A client far from the organisation: the browser's today is not the organisation's (Moscow
+/// time), yet the early repayment form starts on the organisation's day and the shim takes it.
+async fn another_time_zone() {
+    pkg_dir();
+    // A zone whose date differs from Moscow's right now: 15 h behind it before 13:00 Moscow
+    // time, 11 h ahead of it after.
+    let moscow_hour = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+3)).hour();
+    let tz = if moscow_hour < 13 { "Etc/GMT+12" } else { "Etc/GMT-14" };
+    let stack = Stack::start(Db::Sqlite).await;
+    let mut api = stack.register(NAME, E164, PASSWORD).await;
+    let loans: LoansView = api.get("/loans").await.json();
+    let loan = loans.contracts.iter().find(|l| l.closed_on.is_none()).expect("Иванова has a current loan").clone();
+    let b = Browser::start_in_time_zone(tz).await;
+    b.viewport(360, 900).await;
+    let c = &b.client;
+    assert_eq!(open(&b, &stack, "cabinet", Mode::Frame).await, "ready");
+    let browser_day = c
+        .execute("const d = new Date(); return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');", vec![])
+        .await
+        .unwrap();
+    assert_ne!(browser_day.as_str(), Some(loans.as_of.as_str()), "the browser's day ({tz}) must differ from the organisation's");
+    let w = widget(c, Mode::Frame).await;
+    type_into(&w, "Номер телефона", PHONE).await;
+    type_into(&w, "Пароль", PASSWORD).await;
+    press(&w, "Войти").await;
+    heading(&w, "Здравствуйте, Мария Петровна!").await;
+    press(&w, "Займы").await;
+    press(&w, &format!("Договор № {}", loan.number)).await;
+    press(&w, "Досрочное погашение").await;
+    heading(&w, "Заявка на досрочное погашение").await;
+    let day = c.find(Locator::Id("kb-apply-date")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(day, loans.as_of, "the form starts on the organisation's day");
+    click_id(c, "kb-apply-mode-full").await;
+    press(&w, "Рассчитать").await;
+    heading(&w, "Расчёт").await;
+    b.close().await;
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn the_date_field_starts_on_the_organisations_day_in_any_time_zone() {
+    within(180, another_time_zone()).await
+}

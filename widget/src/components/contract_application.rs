@@ -11,7 +11,7 @@ use crate::components::{
 };
 use crate::form::{self, FormState, Problem, AMOUNT_CODES, CONTRACT_CODES, DATE_CODES};
 use crate::i18n::{fill, t, T};
-use crate::time::local_day;
+use crate::time::{day_plus, local_day};
 use crate::WidgetConfig;
 
 const ERROR_ID: &str = "kb-apply-error";
@@ -31,6 +31,10 @@ pub fn ContractApplication(
     /// The contract to start with, if it is among them.
     #[prop(optional)]
     preselect: Option<String>,
+    /// The organisation's today (`as_of` of the contracts' view), the first day that may be
+    /// chosen. Not the browser's: late in the evening the two differ by a day across zones,
+    /// and the shim would refuse the browser's.
+    today: String,
 ) -> impl IntoView {
     let lang = expect_context::<WidgetConfig>().lang;
     let repayment = kind == ApplicationKind::EarlyRepayment;
@@ -40,7 +44,11 @@ pub fn ContractApplication(
     };
     let start = preselect.filter(|id| contracts.iter().any(|c| &c.0 == id)).unwrap_or(first);
     let contract = RwSignal::new(start);
-    let (today, last) = (local_day(0), local_day(MAX_DAYS_AHEAD.unsigned_abs() as u32));
+    let days_ahead = MAX_DAYS_AHEAD.unsigned_abs() as u32;
+    let (today, last) = match day_plus(&today, days_ahead) {
+        Some(last) => (today, last),
+        None => (local_day(0), local_day(days_ahead)),
+    };
     let date = RwSignal::new(today.clone());
     let mode = RwSignal::new(MODES[0].0.to_owned());
     let amount = RwSignal::new(String::new());

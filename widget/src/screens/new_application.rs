@@ -66,7 +66,7 @@ pub fn NewApplication() -> impl IntoView {
                 <Loaded load=load render=move |v: LoansView| {
                     let contracts = v.contracts.iter().filter(|c| open(c.status))
                         .map(|c| option(lang, &c.id, &c.number, &c.product)).collect::<Vec<_>>();
-                    view! { <ContractApplication kind=kind contracts=contracts preselect=preselect.clone().unwrap_or_default()/> }
+                    view! { <ContractApplication kind=kind contracts=contracts today=v.as_of preselect=preselect.clone().unwrap_or_default()/> }
                 }/>
             }
             .into_any()
@@ -80,7 +80,7 @@ pub fn NewApplication() -> impl IntoView {
                 <Loaded load=load render=move |v: SavingsView| {
                     let contracts = v.contracts.iter().filter(|c| open(c.status))
                         .map(|c| option(lang, &c.id, &c.number, &c.product)).collect::<Vec<_>>();
-                    view! { <ContractApplication kind=kind contracts=contracts preselect=preselect.clone().unwrap_or_default()/> }
+                    view! { <ContractApplication kind=kind contracts=contracts today=v.as_of preselect=preselect.clone().unwrap_or_default()/> }
                 }/>
             }
             .into_any()
