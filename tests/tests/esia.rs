@@ -280,3 +280,55 @@ async fn esia_off_offers_nothing() {
     let r = b.api("/auth/esia/start", json!({"return_to": format!("{SITE}/lk")})).await;
     assert_eq!(r.err(), (503, ErrorCode::EsiaUnavailable));
 }
+
+#[tokio::test]
+async fn staff_record_passports_and_remove_a_link() {
+    use kabinet_shim::accounting::ledger::Ledger;
+    use kabinet_shim::accounting::{Accounting, FullName, Passport};
+    use kabinet_shim::staff::{self, Desk, StaffCommand};
+    let env = Env::start(Db::Sqlite, |_| {}).await;
+    let state = &env.shim.state;
+    let ledger = Ledger::new(state.store().clone());
+    let division = state.orgs().lookup().division.clone();
+    let desk = Desk { ledger: &ledger, journal: state.journal(), division: &division, signing: state.signing(), key: None };
+    let run = |command: StaffCommand| staff::run(&desk, command, state.now());
+
+    // A passport for Кузнецов (the demo has none for him): malformed ones are refused.
+    let passport = |series: &str, number: &str| StaffCommand::Passport {
+        client: "demo-0004".into(),
+        series: series.into(),
+        number: number.into(),
+        operator: "Коротков Е. Ю.".into(),
+    };
+    assert!(run(passport("45 1", "111222")).await.is_err());
+    assert!(run(passport("4511", "1112223")).await.is_err());
+    run(passport("45 11", "111 222")).await.unwrap();
+    let found = ledger
+        .find_client_by_passport(&FullName::parse(KUZNETSOV).unwrap(), &Passport::parse("4511", "111222").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(found.map(|c| c.id).as_deref(), Some("demo-0004"));
+    let events = env.events().await;
+    let recorded = events.iter().find(|(e, _)| e == "client_passport_recorded").expect("journaled");
+    assert!(recorded.1.contains("серии 45** № ****22") && !recorded.1.contains("111222"), "only the last digits: {}", recorded.1);
+
+    // Иванова links her cabinet through ESIA; staff see it and remove it with a reason.
+    let mut b = Browser::new(&env);
+    b.trip(MARIA_OID).await;
+    assert_eq!(b.api("/auth/esia/link", json!({"consent_version": CONSENT})).await.status, 200);
+    let shown = run(StaffCommand::EsiaLink { client: "demo-0001".into() }).await.unwrap();
+    assert!(shown.contains(MARIA_OID), "{shown}");
+    let unlink = |reason: &str| StaffCommand::EsiaUnlink {
+        client: "demo-0001".into(),
+        reason: reason.into(),
+        operator: "Коротков Е. Ю.".into(),
+    };
+    assert!(run(unlink(" ")).await.is_err(), "a reason is required");
+    run(unlink("клиент сменил учётную запись Госуслуг")).await.unwrap();
+    assert_eq!(links(&env).await, 0);
+    assert!(run(unlink("ещё раз")).await.is_err(), "nothing left to remove");
+    assert!(env.events().await.iter().any(|(e, d)| e == "identity_unlinked" && d.contains("сменил")));
+    // The next trip asks to confirm the link again, for the same cabinet.
+    let mut b = Browser::new(&env);
+    assert!(matches!(b.trip(MARIA_OID).await.json::<EsiaOutcome>(), EsiaOutcome::ConfirmLink { .. }));
+}

@@ -98,6 +98,10 @@ pub enum EventKind {
     SignatureEvidenceExported,
     /// The client linked the cabinet account to an ESIA (Госуслуги) identity.
     IdentityLinked,
+    /// Staff removed a cabinet's link to an ESIA identity.
+    IdentityUnlinked,
+    /// Staff recorded a client's passport in the built-in ledger.
+    ClientPassportRecorded,
 }
 
 impl EventKind {
@@ -144,6 +148,8 @@ impl EventKind {
             EventKind::SignatureRefused => "signature_refused",
             EventKind::SignatureEvidenceExported => "signature_evidence_exported",
             EventKind::IdentityLinked => "identity_linked",
+            EventKind::IdentityUnlinked => "identity_unlinked",
+            EventKind::ClientPassportRecorded => "client_passport_recorded",
         }
     }
 
@@ -190,6 +196,8 @@ impl EventKind {
             "signature_refused" => "Подписание документа отклонено",
             "signature_evidence_exported" => "Выгрузка сведений о подписании",
             "identity_linked" => "Учётная запись связана с Госуслугами (ЕСИА)",
+            "identity_unlinked" => "Связь учётной записи с Госуслугами (ЕСИА) удалена",
+            "client_passport_recorded" => "Паспорт клиента записан в учёт",
             _ => "Событие",
         }
     }

@@ -79,6 +79,35 @@ pub enum StaffCommand {
         #[command(subcommand)]
         command: signatures::SignCommand,
     },
+    /// Record a client's passport in the built-in ledger (sign-in through ESIA matches on it).
+    Passport {
+        #[arg(long)]
+        client: String,
+        /// Four digits, e.g. 5012.
+        #[arg(long)]
+        series: String,
+        /// Six digits, e.g. 345678.
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        operator: String,
+    },
+    /// Whether a client's cabinet is linked to an ESIA (Госуслуги) account, and since when.
+    EsiaLink {
+        #[arg(long)]
+        client: String,
+    },
+    /// Remove a client's cabinet link to ESIA (e.g. the client lost that Gosuslugi account, or
+    /// it was linked in error); the next sign-in through ESIA asks to confirm a link again.
+    EsiaUnlink {
+        #[arg(long)]
+        client: String,
+        /// Why, for the journal.
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        operator: String,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -175,9 +204,65 @@ fn describe(m: &Message) -> String {
     out
 }
 
+/// The ESIA link of client `client_id`'s cabinet: (OID, linked at), if any.
+async fn esia_link(desk: &Desk<'_>, client_id: &str) -> Result<Option<(String, i64)>, StaffError> {
+    let row = sqlx::query(
+        "SELECT l.subject, l.linked_at FROM identity_links l JOIN cabinet_users u ON u.id = l.user_id \
+         WHERE l.provider = $1 AND u.client_id = $2",
+    )
+    .bind(crate::auth::esia::PROVIDER)
+    .bind(client_id)
+    .fetch_optional(desk.signing.store().pool())
+    .await
+    .map_err(|e| StaffError::Invalid(e.to_string()))?;
+    Ok(row.map(|r| (sqlx::Row::get(&r, 0), sqlx::Row::get(&r, 1))))
+}
+
 pub async fn run(desk: &Desk<'_>, command: StaffCommand, now: OffsetDateTime) -> Result<String, StaffError> {
     match command {
         StaffCommand::Sign { command } => signatures::run(desk, command).await,
+        StaffCommand::Passport { client, series, number, operator } => {
+            let operator = operator_name(&operator)?;
+            let passport = crate::accounting::Passport::parse(&series, &number)
+                .ok_or_else(|| StaffError::Invalid("--series must be 4 digits and --number 6 digits".into()))?;
+            desk.ledger.set_passport(&client, &passport).await?;
+            let entry = desk.entry(EventKind::ClientPassportRecorded, &client, operator).await?;
+            // The journal names the passport only by its last digits: enough to tell two
+            // entries apart, not enough to be a copy of it.
+            desk.record(entry.subject("Паспорт клиента").description(format!(
+                "Сотрудник: {operator}. Паспорт серии {}** № ****{}",
+                &passport.series()[..2],
+                &passport.number()[4..]
+            )))
+            .await?;
+            Ok(format!("passport recorded for {client}"))
+        }
+        StaffCommand::EsiaLink { client } => Ok(match esia_link(desk, &client).await? {
+            Some((oid, at)) => format!(
+                "{client}: linked to ESIA OID {oid} since {}",
+                crate::clock::format_utc(OffsetDateTime::from_unix_timestamp(at).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+            ),
+            None => format!("{client}: not linked to ESIA"),
+        }),
+        StaffCommand::EsiaUnlink { client, reason, operator } => {
+            let operator = operator_name(&operator)?;
+            let reason = reason.trim();
+            if reason.is_empty() || reason.chars().count() > 300 || kabinet_api::has_control_chars(reason) {
+                return Err(StaffError::Invalid("--reason must say why (1–300 characters)".into()));
+            }
+            let Some((oid, _)) = esia_link(desk, &client).await? else {
+                return Err(StaffError::Invalid(format!("{client} is not linked to ESIA")));
+            };
+            sqlx::query("DELETE FROM identity_links WHERE provider = $1 AND subject = $2")
+                .bind(crate::auth::esia::PROVIDER)
+                .bind(&oid)
+                .execute(desk.signing.store().pool())
+                .await
+                .map_err(|e| StaffError::Invalid(e.to_string()))?;
+            let entry = desk.entry(EventKind::IdentityUnlinked, &client, operator).await?;
+            desk.record(entry.subject(&oid).description(format!("Сотрудник: {operator}. ЕСИА OID {oid}; причина: {reason}"))).await?;
+            Ok(format!("{client}: the link to ESIA OID {oid} is removed"))
+        }
         StaffCommand::Applications { client } => {
             let open = desk.ledger.open_applications(client.as_deref()).await?;
             if open.is_empty() {
