@@ -6,11 +6,12 @@
 
 use std::time::Duration;
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use kabinet_tests::browser::{eventually, within, Browser, Scope};
 use kabinet_tests::{pkg_dir, report, Db, Layout, Stack};
 
 use crate::e2e::{open, screenshot_path, widget, Mode, WAIT};
+use crate::payments_e2e::settled;
 use crate::signin_e2e::{announced, heading, press};
 
 async fn shot(b: &Browser, name: &str) {
@@ -52,16 +53,6 @@ async fn choose<'a>(b: &'a Browser, person: &str, site_url: &str, mode: Mode, pi
     })
     .await;
     settled(c, mode).await
-}
-
-async fn settled(c: &Client, mode: Mode) -> Scope<'_> {
-    crate::e2e::top(c).await;
-    eventually("the widget ready again", WAIT, || async {
-        let host = c.find(Locator::Css("[data-kabinet]")).await.ok()?;
-        (host.attr("data-kabinet-state").await.ok()??.as_str() == "ready").then_some(())
-    })
-    .await;
-    widget(c, mode).await
 }
 
 async fn matching_person_in_frame_mode() {

@@ -112,7 +112,7 @@ async fn pay_at_the_bank(b: &Browser, w: &Scope<'_>, shim_url: &str, amount: i64
 }
 
 /// Waits until the widget on a freshly loaded page reports ready, then enters it.
-async fn settled(c: &Client, mode: Mode) -> Scope<'_> {
+pub(crate) async fn settled(c: &Client, mode: Mode) -> Scope<'_> {
     crate::e2e::top(c).await;
     eventually("the widget ready again", WAIT, || async {
         let host = c.find(Locator::Css("[data-kabinet]")).await.ok()?;

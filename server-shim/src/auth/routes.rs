@@ -256,6 +256,13 @@ async fn esia_callback(
     }
 }
 
+/// Signed in through ESIA: the session cookie set, the trip's cookie dropped, `body` answered.
+fn esia_signed_in(state: &AppState, session: super::session::NewSession, body: impl serde::Serialize) -> Response {
+    let auth = state.auth();
+    let clear = header::HeaderValue::from_str(&auth.esia_clear_cookie()).expect("static cookie");
+    (AppendHeaders([(header::SET_COOKIE, auth.sessions.cookie(&session.token)), (header::SET_COOKIE, clear)]), Json(body)).into_response()
+}
+
 /// A page of the shim's own for an answer that cannot go back to any company page.
 fn esia_page(state: &AppState, code: ErrorCode) -> Response {
     let org = state.orgs().lookup();
@@ -288,14 +295,7 @@ async fn esia_outcome(
     let auth = state.auth();
     let result = auth.esia_outcome(token.as_deref(), &caller(ip, &headers), old.as_deref(), state.now_secs()).await;
     match result {
-        Ok(esia::Outcome::SignedIn(s)) => Ok((
-            AppendHeaders([
-                (header::SET_COOKIE, auth.sessions.cookie(&s.session.token)),
-                (header::SET_COOKIE, header::HeaderValue::from_str(&auth.esia_clear_cookie()).expect("static cookie")),
-            ]),
-            Json(EsiaOutcome::SignedIn { session: s.info }),
-        )
-            .into_response()),
+        Ok(esia::Outcome::SignedIn(s)) => Ok(esia_signed_in(&state, s.session, EsiaOutcome::SignedIn { session: s.info })),
         Ok(esia::Outcome::Show(outcome)) => Ok(Json(outcome).into_response()),
         Err(e) => Err(e),
     }
@@ -325,12 +325,5 @@ async fn esia_link(
             state.now_secs(),
         )
         .await?;
-    Ok((
-        AppendHeaders([
-            (header::SET_COOKIE, auth.sessions.cookie(&s.session.token)),
-            (header::SET_COOKIE, header::HeaderValue::from_str(&auth.esia_clear_cookie()).expect("static cookie")),
-        ]),
-        Json(s.info),
-    )
-        .into_response())
+    Ok(esia_signed_in(&state, s.session, s.info))
 }
