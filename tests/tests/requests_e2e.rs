@@ -20,7 +20,7 @@ use kabinet_tests::{pkg_dir, Db, Stack};
 use serde_json::json;
 
 use crate::e2e::{open, screenshot_path, widget, Mode, WAIT};
-use crate::signin_e2e::{announced, heading, press, type_into};
+use crate::signin_e2e::{announced, heading, log_in, press, type_into};
 
 const NAME: &str = "Иванова Мария Петровна";
 const CLIENT: &str = "demo-0001";
@@ -105,10 +105,7 @@ async fn flow() {
     let c = &b.client;
     assert_eq!(open(&b, &stack, "cabinet", Mode::Frame).await, "ready");
     let w = widget(c, Mode::Frame).await;
-    type_into(&w, "Номер телефона", PHONE).await;
-    type_into(&w, "Пароль", PASSWORD).await;
-    press(&w, "Войти").await;
-    heading(&w, "Здравствуйте, Мария Петровна!").await;
+    log_in(&w, PHONE, PASSWORD, "Здравствуйте, Мария Петровна!").await;
 
     // A contract's own screen opens the early repayment form with that contract chosen.
     press(&w, "Займы").await;
@@ -389,10 +386,7 @@ async fn another_time_zone() {
         .unwrap();
     assert_ne!(browser_day.as_str(), Some(loans.as_of.as_str()), "the browser's day ({tz}) must differ from the organisation's");
     let w = widget(c, Mode::Frame).await;
-    type_into(&w, "Номер телефона", PHONE).await;
-    type_into(&w, "Пароль", PASSWORD).await;
-    press(&w, "Войти").await;
-    heading(&w, "Здравствуйте, Мария Петровна!").await;
+    log_in(&w, PHONE, PASSWORD, "Здравствуйте, Мария Петровна!").await;
     press(&w, "Займы").await;
     press(&w, &format!("Договор № {}", loan.number)).await;
     press(&w, "Досрочное погашение").await;

@@ -37,6 +37,14 @@ pub(crate) async fn heading(scope: &Scope<'_>, name: &str) {
     scope.by_role("heading", name, WAIT).await;
 }
 
+/// Logs in on the login screen by phone and password, then waits for `greeting`.
+pub(crate) async fn log_in(scope: &Scope<'_>, phone: &str, password: &str, greeting: &str) {
+    type_into(scope, "Номер телефона", phone).await;
+    type_into(scope, "Пароль", password).await;
+    press(scope, "Войти").await;
+    heading(scope, greeting).await;
+}
+
 /// The text of whatever announces itself (role alert or status) containing `text`.
 pub(crate) async fn announced(scope: &Scope<'_>, text: &str) {
     eventually(&format!("«{text}» announced"), WAIT, || async {

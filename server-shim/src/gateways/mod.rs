@@ -30,3 +30,18 @@ pub fn form_client(timeout_secs: u64) -> anyhow::Result<reqwest::Client> {
         .user_agent(concat!("kabinet-shim/", env!("CARGO_PKG_VERSION")))
         .build()?)
 }
+
+/// Serves a simulator's `router` at `mount` on 127.0.0.1 on a free port, in a background task
+/// of the current runtime; returns the root URL (`http://127.0.0.1:PORT`). The shim's adapters
+/// reach the simulators there, as they would reach the real service.
+pub async fn serve_simulator(mount: &str, router: axum::Router, name: &'static str) -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+    let addr = listener.local_addr()?;
+    let app = axum::Router::new().nest(mount, router);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!(error = %e, simulator = name, "a simulator stopped");
+        }
+    });
+    Ok(format!("http://{addr}"))
+}

@@ -59,8 +59,8 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(Op
             });
             let root = sim.serve_loopback().await.context("starting the ESIA simulator")?;
             let settings = EsiaSettings {
-                login_base: format!("{}{}", config.public_url.trim_end_matches('/'), simulator::MOUNT),
-                api_base: format!("{root}{}", simulator::MOUNT),
+                login_base: EsiaSimulator::base_url(&config.public_url),
+                api_base: EsiaSimulator::base_url(&root),
                 client_id: DEMO_CLIENT_ID.into(),
                 scope: c.scope.clone(),
                 redirect_uri,

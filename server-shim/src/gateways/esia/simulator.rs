@@ -15,7 +15,6 @@
 //! The token endpoint answers errors as HTTP 400 JSON.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
@@ -294,15 +293,7 @@ impl EsiaSimulator {
     /// Serves `router()` at [`MOUNT`] on 127.0.0.1 on a free port, in a background task of the
     /// current runtime; returns the root URL (`http://127.0.0.1:PORT`).
     pub async fn serve_loopback(&self) -> std::io::Result<String> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
-        let addr: SocketAddr = listener.local_addr()?;
-        let app = Router::new().nest(MOUNT, self.router());
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::warn!(error = %e, "the ESIA simulator stopped");
-            }
-        });
-        Ok(format!("http://{addr}"))
+        crate::gateways::serve_simulator(MOUNT, self.router(), "ESIA").await
     }
 
     /// The ESIA base URL (what `https://esia-portal1.test.gosuslugi.ru` is in production) for a

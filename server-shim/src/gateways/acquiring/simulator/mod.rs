@@ -15,7 +15,6 @@ mod payler;
 mod sber;
 
 use std::collections::VecDeque;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -329,15 +328,7 @@ impl AcquiringSimulator {
     /// Serves `router()` at [`MOUNT`] on 127.0.0.1 on a free port, in a background task of the
     /// current runtime; returns the root URL (`http://127.0.0.1:PORT`).
     pub async fn serve_loopback(&self) -> std::io::Result<String> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
-        let addr: SocketAddr = listener.local_addr()?;
-        let app = Router::new().nest(MOUNT, self.router());
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::warn!(error = %e, "the acquiring simulator stopped");
-            }
-        });
-        Ok(format!("http://{addr}"))
+        crate::gateways::serve_simulator(MOUNT, self.router(), "acquiring").await
     }
 
     /// The Sber adapter's base URL for a server root from `serve_loopback` or the shim's origin.
@@ -550,7 +541,7 @@ pub(crate) mod testkit {
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
         (format!("http://{addr}/callback"), rx)
