@@ -117,6 +117,10 @@ async fn linking_an_existing_cabinet_needs_its_password() {
     );
     assert_eq!(b.api("/auth/esia/link", json!({})).await.err(), (422, ErrorCode::WrongPassword));
     assert_eq!(b.api("/auth/esia/link", json!({"password": "не-тот-пароль-1"})).await.err(), (422, ErrorCode::WrongPassword));
+    // Oversized, unknown fields, not JSON: refused, nothing linked.
+    assert_eq!(b.api("/auth/esia/link", json!({"password": "я".repeat(20_000)})).await.err(), (422, ErrorCode::WrongPassword));
+    assert_eq!(b.api("/auth/esia/link", json!({"password": PASSWORD, "user_id": "someone"})).await.status, 400);
+    assert_eq!(b.api("/auth/esia/start", json!({"return_to": format!("{SITE}/{}", "x".repeat(5000))})).await.err(), (422, ErrorCode::ReturnUrlNotAllowed));
     assert_eq!(links(&env).await, 0);
     let r = b.api("/auth/esia/link", json!({"password": PASSWORD})).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));

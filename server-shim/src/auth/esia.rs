@@ -335,7 +335,10 @@ impl Auth {
         // Both factors before anything is written: the password is checked (counted and
         // delayed like a login) outside the transaction.
         if let Some(user) = existing.as_ref().filter(|u| !u.password_hash.is_empty()) {
-            let password = password.filter(|p| !p.expose_secret().is_empty()).ok_or(ErrorCode::WrongPassword)?;
+            // Empty or longer than any password can be: refused before any hashing, as at login.
+            let password = password
+                .filter(|p| !p.expose_secret().is_empty() && p.expose_secret().chars().count() <= kabinet_api::auth::PASSWORD_MAX_CHARS)
+                .ok_or(ErrorCode::WrongPassword)?;
             if let Err(e) = self.reauthenticate(user, &password, now).await {
                 let mut entry = self
                     .entry(EventKind::LoginFailed, caller)
