@@ -130,6 +130,21 @@ async fn nobodys_client_inline() {
     let w = widget(c, mode).await;
     // The way on: registration by phone is offered.
     w.by_role("button", "Зарегистрироваться", WAIT).await;
+    // Back to the login screen; this time the person cancels on ESIA's page: the reason and
+    // the ways on are shown.
+    press(&w, "Войти по телефону и паролю").await;
+    heading(&w, "Вход в личный кабинет").await;
+    to_esia(&b, &w, &stack.shim.url).await;
+    let page = Scope::Page(c);
+    press(&page, "Отказать").await;
+    eventually("back on the company's page", WAIT, || async {
+        c.current_url().await.ok()?.as_str().starts_with(&stack.site_url).then_some(())
+    })
+    .await;
+    let w = settled(c, mode).await;
+    announced(&w, "Вход через Госуслуги отменён").await;
+    w.by_role("button", "Попробовать снова", WAIT).await;
+    shot(&b, "06-cancelled").await;
     let users: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cabinet_users").fetch_one(stack.shim.state.store().pool()).await.unwrap();
     assert_eq!(users.0, 0);
     b.close().await;
