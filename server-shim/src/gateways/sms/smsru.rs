@@ -334,6 +334,10 @@ mod tests {
         let writer = logs.clone();
         let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
         let _guard = tracing::subscriber::set_default(subscriber);
+        // Other tests run on other threads at the same time without this subscriber; a callsite
+        // they reach first may keep a cached "nobody listens" interest (it failed once in CI
+        // with no line captured). Recompute every callsite's interest with this one in place.
+        tracing::callsite::rebuild_interest_cache();
 
         let sim = SmsSimulator::start().await.unwrap();
         let s = SmsRu::new(&sim.base_url(SmsProvider::Smsru), SecretString::from("api-id-secret-42"), "", 10).unwrap();
