@@ -334,17 +334,28 @@ mod tests {
         let writer = logs.clone();
         let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
         let _guard = tracing::subscriber::set_default(subscriber);
-        // Other tests run on other threads at the same time without this subscriber; a callsite
-        // they reach first may keep a cached "nobody listens" interest (it failed once in CI
-        // with no line captured). Recompute every callsite's interest with this one in place.
-        tracing::callsite::rebuild_interest_cache();
 
         let sim = SmsSimulator::start().await.unwrap();
         let s = SmsRu::new(&sim.base_url(SmsProvider::Smsru), SecretString::from("api-id-secret-42"), "", 10).unwrap();
-        let receipt = s.send(&message(None)).await.unwrap();
-
+        // Other tests run at the same time on other threads, without this subscriber. If one of
+        // them reaches the log line's callsite first, tracing may cache "nobody listens" for it
+        // while this subscriber is being installed (a race in its interest cache; it cost CI a
+        // run). Once the callsite is registered, rebuilding the cache settles it: so send, and
+        // if no line came, rebuild and send again. A line that is never written still fails.
+        let mut sends = Vec::new();
+        let mut found = None;
+        for _ in 0..3 {
+            tracing::callsite::rebuild_interest_cache();
+            let receipt = s.send(&message(None)).await.unwrap();
+            sends.push(receipt.message_id.clone());
+            let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+            if let Some(line) = text.lines().find(|l| l.contains("sms sent")) {
+                found = Some((line.to_owned(), receipt));
+                break;
+            }
+        }
         let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-        let line = text.lines().find(|l| l.contains("sms sent")).unwrap_or_else(|| panic!("no send line in {text:?}"));
+        let (line, receipt) = found.unwrap_or_else(|| panic!("no send line after {} sends in {text:?}", sends.len()));
         assert!(line.contains("smsru") && line.contains(&receipt.message_id), "{line}");
         assert!(line.contains("+7 916 ***-**-67"), "{line}");
         for secret in ["123456", "79161234567", "api-id-secret-42"] {
